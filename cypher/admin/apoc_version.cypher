@@ -1,0 +1,4 @@
+// admin/apoc_version: the APOC core library's version
+// mode: read      returns: version
+/* :params {} */
+RETURN apoc.version() AS version

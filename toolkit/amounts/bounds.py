@@ -55,7 +55,7 @@ SOURCES: tuple[str, ...] = ("account", "class", "none")
 _SOURCE_NAMES = np.array(SOURCES, dtype=object)
 
 
-def _check_args(alpha: float, bound: str, min_history: int) -> None:
+def check_bound_args(alpha: float, bound: str, min_history: int) -> None:
     if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0.0 < float(alpha) < 1.0:
         raise ConfigError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}")
     if bound not in BOUND_KINDS:
@@ -146,7 +146,7 @@ def upper_bound(
     -------
     ndarray of float64
     """
-    _check_args(alpha, kind, 1)
+    check_bound_args(alpha, kind, 1)
     mu_a, sigma_a, n_a = np.broadcast_arrays(
         np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64), np.asarray(n, dtype=np.float64)
     )
@@ -218,7 +218,7 @@ def account_bounds(
     holds every movement of every account with the same ``(class, currency)``, including those
     accounts that have enough history of their own.
     """
-    _check_args(alpha, bound, min_history)
+    check_bound_args(alpha, bound, min_history)
     check_rates(usd_rates)
     acc, mov = net.accounts, net.movements
     n_acc = len(acc)

@@ -329,7 +329,8 @@ def _limit_findings(net: Network, limits: Limits, kind: Literal["deposit", "tran
     if rows.size == 0 or len(limits) == 0:
         return []
     actor = side[rows]
-    cls_idx, cls_uni = pd.factorize(np.asarray(acc.cls, dtype=object)[actor])
+    acc_cls_idx, cls_uni = pd.factorize(np.asarray(acc.cls, dtype=object))  # per account, not per row
+    cls_idx = acc_cls_idx[actor]
     cur_idx, cur_uni = pd.factorize(np.asarray(mov.currency, dtype=object)[rows])
     # Append an all-inf row/column for missing labels (factorize gives -1 for them).
     table = np.pad(limits.table(kind, [str(c) for c in cls_uni], [str(c) for c in cur_uni]),

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from toolkit.amounts._common import RatesLike, check_rates, movement_usd
-from toolkit.amounts.bounds import AccountBounds, BoundKind, _check_args, account_bounds, large_amount_findings
+from toolkit.amounts.bounds import AccountBounds, BoundKind, check_bound_args, account_bounds, large_amount_findings
 from toolkit.amounts.capital import CapitalParams, capital_findings
 from toolkit.amounts.limits import Limits, deposit_limit_findings, load_limits, transfer_limit_findings
 from toolkit.amounts.structuring import StructuringParams, structuring_findings
@@ -64,7 +64,7 @@ class AmountParams:
     rules: tuple[str, ...] = RULE_IDS
 
     def __post_init__(self) -> None:
-        _check_args(self.alpha, self.bound, self.min_history)
+        check_bound_args(self.alpha, self.bound, self.min_history)
         check_rates(self.usd_rates)
         if not isinstance(self.log_scale, (bool, np.bool_)):
             raise ConfigError(f"log_scale must be true or false, got {self.log_scale!r}")

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from toolkit import admin
+from toolkit.cli import data as data_cli
 from toolkit.cli import db as db_cli
 from toolkit.cli import server as server_cli
 from toolkit.cli._common import console, errors_as_exit, print_json, set_global, settings, err_console
@@ -34,6 +35,9 @@ def _main(
 
 app.add_typer(server_cli.app, name="server")
 app.add_typer(db_cli.app, name="db")
+app.command("load")(data_cli.load)
+app.command("generate")(data_cli.generate)
+app.command("stats")(data_cli.stats)
 
 
 @app.command()

@@ -140,7 +140,7 @@ def _cumulative_keys(P: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     if starts.size > 1:
         step[starts[1:]] -= np.add.reduceat(P.data, starts)[:-1]
     cum = np.cumsum(step)
-    carry = cum[starts] - step[starts]  # running value just before each row's first entry
+    carry = cum[starts] - P.data[starts]  # the residue carried into each row (about 0)
     local = cum - np.repeat(carry, deg[deg > 0])
     sums = local[last]
     if np.any(sums > 1.0 + 1e-9):

@@ -16,29 +16,32 @@ Two identities make this cheap:
   ``u_i = u_{i-1} P_{-t}`` (a step, then entry t zeroed), ``f_k = u_i . h_{k-i}`` for any
   ``0 <= i < k``.
 
-Batched evaluation (:func:`first_passage_many`) and why it is "meet in the middle"
-------------------------------------------------------------------------------------
+Batched evaluation (:func:`first_passage_many`): why "meet in the middle"
+-------------------------------------------------------------------------
 The obvious batch is backward by target: one pass ``h_1..h_L`` per distinct target gives f for
 *every* source of that target, and several targets go as a dense block ``P @ H``. Measured on the
 benchmark graph (100,000 accounts, ~2 million non-zeros, heavy-tailed degrees, this 2-core
-machine): a CSR mat-vec takes ~2.5 ms and a dense block reaches ~1.6 G multiply-adds/s at 8
-columns, so 1,000 distinct targets at L = 6 need ~4 full passes each (the last step is only
-evaluated at the sources), about 5 s -- inside the 10 s budget, but not with room to spare, and
-it grows linearly with the number of targets.
+machine): a CSR mat-vec takes ~2.5 ms, and a dense block is fastest at 8 columns (~1.6 G
+multiply-adds/s; 16 columns 1.4, 32 columns 0.8, as the block falls out of cache). With the last
+step evaluated only at the sources' rows, 1,000 distinct targets at L = 6 took 5.9 s
+(``method="backward"``): inside the 10 s budget, without room to spare, and linear in the number
+of targets.
 
-Money graphs are sparse close to any one account and only fill up after 3-4 steps: the median
-3-step neighbourhood there is ~3,500 of 100,000 accounts, the 4-step one ~35,000. So the default
-(``method="meet"``) only walks ``b = ceil(L/2)`` steps back from each target and ``a = L - b``
-steps forward from each source, as *sparse* row blocks (SciPy sparse-sparse products whose cost is
-the work actually done, not a pass over P), and joins the halves by a sparse dot product:
+Money graphs are sparse close to any one account and only fill up after 3-4 steps: on the
+benchmark graph the median 3-step neighbourhood is ~3,500 of 100,000 accounts, the 4-step one
+~35,000. So ``method="meet"`` walks only ``b = ceil(L/2)`` steps back from each target and
+``a = L - b`` steps forward from each source, as *sparse* row blocks (sparse-sparse products cost
+the work actually done, not a pass over P), and joins the halves by sparse dot products:
 
     f_k = h_k[s]               for k <= b,
     f_k = u_{k-b} . h_b        for k > b.
 
-The forward half is per pair and the backward half per target, so a target shared by many pairs
-is cheaper done densely backward, which gives all its sources at once; ``method="auto"`` sends
-targets with at least ``dense_min_pairs`` pairs to the dense backward pass and the rest to
-meet-in-the-middle. Both are exact (same arithmetic up to summation order).
+The same 1,000 pairs took 0.58 s (about 0.5 ms per pair). The forward half is per pair and the
+backward half per target, so a target shared by many pairs is cheaper done densely backward,
+which gives all its sources at once (~26 ms for a lone target, ~8 ms per target in blocks of 8,
+however many sources): ``method="auto"`` (the default) sends targets with at least
+``dense_min_pairs`` pairs to the dense backward pass and the rest to meet-in-the-middle. Both are
+exact (the same sums, up to the order of floating-point additions).
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ def first_passage_many(
     max_hops: int,
     *,
     method: Method = "auto",
-    dense_min_pairs: int = 64,
+    dense_min_pairs: int = 32,
     block: int = 128,
 ) -> np.ndarray:
     """First-passage probabilities of many (source, target) pairs at once.
@@ -131,8 +134,9 @@ def first_passage_many(
         least ``dense_min_pairs`` pairs, meet-in-the-middle for the rest.
     dense_min_pairs : int
         Threshold of ``"auto"``. A dense backward pass costs ~L full passes over P per target
-        (~10 ms at 2 million non-zeros) whatever the number of sources; meet-in-the-middle costs
-        a small sparse expansion per pair (~0.1-0.5 ms on the benchmark graph).
+        (8-26 ms at 2 million non-zeros) whatever the number of sources; meet-in-the-middle
+        costs a sparse expansion per pair (~0.4-0.5 ms on the benchmark graph), so from a few
+        dozen pairs on a shared target the dense pass wins.
     block : int
         Distinct targets (and pairs) per sparse block of meet-in-the-middle; bounds memory.
 

@@ -1,0 +1,425 @@
+"""Load files into the graph: exactly once, in batches, with every bad row accounted for.
+
+How a load goes:
+
+1. Work out the files (a directory loads ``accounts.*`` before ``movements.*``; AMLSim loads
+   ``accounts.csv``, ``transactions.csv``, ``cash_tx.csv``) and each file's format (from its header
+   unless ``fmt`` is given).
+2. Read each file in chunks of string columns, map them to the canonical columns, validate the
+   chunk vectorised; rejected rows go to the rejects file with file, row, field and reason.
+3. Send the accepted rows in batches of parameterised ``UNWIND`` (columns as parallel lists), each
+   batch one managed transaction that skips ids already in the graph. A re-run, or a run after the
+   loader was killed half-way, therefore writes each row once: the graph ends the same.
+
+The library never prints; ``progress(n)`` is called with the number of rows handled.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from loaders import canonical as C
+from loaders import formats as F
+from loaders.read import ROW, Chunk, iter_chunks, read_header
+from loaders.validate import REJECT_COLUMNS, Checked, DuplicateTracker, check_accounts, check_movements
+from toolkit.admin import init_schema
+from toolkit.db import Database
+from toolkit.errors import LoadError, RejectsExceeded
+
+__all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "FORMATS"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("native", "amlsim", "amlworld")
+_SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass
+class FileSummary:
+    """What happened to one file."""
+
+    path: str
+    role: str
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    already_present: int = 0
+    placeholders: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class LoadSummary:
+    """What happened to the whole load. ``line()`` is the one summary line the CLI prints."""
+
+    files: list[FileSummary] = field(default_factory=list)
+    rejects_path: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def already_present(self) -> int:
+        return sum(f.already_present for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    def line(self) -> str:
+        s = (f"loaded {self.loaded:,} / rejected {self.rejected:,} / already present "
+             f"{self.already_present:,} rows from {len(self.files)} file(s) in {self.seconds:.1f} s")
+        if self.rejected:
+            s += f"; rejects in {self.rejects_path}"
+        return s
+
+    def as_dict(self) -> dict:
+        return {
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "already_present": self.already_present,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rejects": self.rejects_path if self.rejected else None,
+            "files": [f.__dict__ for f in self.files],
+        }
+
+
+def _find(directory: Path, stem: str) -> Path | None:
+    for suffix in _SUFFIXES:
+        p = directory / f"{stem}{suffix}"
+        if p.is_file():
+            return p
+    return None
+
+
+def plan_files(path: Path, fmt: str | None) -> list[tuple[Path, str]]:
+    """The files to load, in order, each with its role (layout + accounts/movements)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise LoadError(str(path), None, None, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not path.exists():
+        raise LoadError(str(path), None, None, "no such file or directory")
+    if path.is_file():
+        header = read_header(path)
+        role = C.detect_role(header, path)
+        if fmt is not None and not role.startswith(fmt):
+            raise LoadError(str(path), 1, None, f"the header is not the {fmt} layout ({', '.join(header[:6])})")
+        return [(path, role)]
+    plan: list[tuple[Path, str]] = []
+    if fmt in (None, "native"):
+        acc, mov = _find(path, F.NATIVE_ACCOUNTS_FILE), _find(path, F.NATIVE_MOVEMENTS_FILE)
+        if acc or mov:
+            if acc:
+                plan.append((acc, C.detect_role(read_header(acc), acc)))
+            if mov:
+                plan.append((mov, C.detect_role(read_header(mov), mov)))
+            alerts = path / F.NATIVE_ALERTS_FILE
+            if alerts.is_file():
+                plan.append((alerts, "native_alerts"))
+            return plan
+    if fmt in (None, "amlsim"):
+        acc = path / F.AMLSIM_ACCOUNTS_FILE
+        files = [acc, path / F.AMLSIM_TRANSACTIONS_FILE, path / F.AMLSIM_CASH_TRANSACTIONS_FILE]
+        if acc.is_file() and "ACCOUNT_ID" in read_header(acc):
+            return [(p, C.detect_role(read_header(p), p)) for p in files if p.is_file()]
+    if fmt in (None, "amlworld"):
+        for p in sorted(path.glob("*.csv")):
+            if C.detect_role(read_header(p), p) == "amlworld":
+                plan.append((p, "amlworld"))
+        if plan:
+            return plan
+    raise LoadError(str(path), None, None, "no accounts/movements, AMLSim or AMLworld files found in this directory")
+
+
+class _Rejects:
+    """The rejects file: opened on the first reject, one CSV row per rejected input row."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = None
+        self._writer = None
+        self.count = 0
+        if path.exists():
+            path.unlink()  # a previous run's rejects describe that run, not this one
+
+    def write(self, rejects: pd.DataFrame) -> None:
+        if rejects.empty:
+            return
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(REJECT_COLUMNS)
+        self._writer.writerows(rejects[list(REJECT_COLUMNS)].itertuples(index=False, name=None))
+        self._fh.flush()
+        self.count += len(rejects)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _lists(frame: pd.DataFrame, cols: dict[str, str]) -> dict[str, list]:
+    """Query parameters as parallel lists (cheap to pack), NaN/empty mapped to null."""
+    out = {}
+    for param, col in cols.items():
+        values = frame[col]
+        if values.dtype == object:
+            out[param] = [None if v is None or v == "" or (isinstance(v, float) and np.isnan(v)) else v
+                          for v in values.tolist()]
+        else:
+            out[param] = values.tolist()
+    return out
+
+
+def _write(db: Database, query: str, frame: pd.DataFrame, cols: dict[str, str], batch_size: int,
+           progress: Callable[[int], None] | None) -> int:
+    written = 0
+    for start in range(0, len(frame), batch_size):
+        part = frame.iloc[start : start + batch_size]
+        row = db.run_one(query, **_lists(part, cols))
+        written += int(row["written"]) if row else 0
+        if progress:
+            progress(len(part))
+    return written
+
+
+_ACCOUNT_COLS = {"id": "id", "class": "class", "currency": "currency", "country": "country",
+                 "opened": "opened", "registered_capital": "registered_capital",
+                 "customer": "customer", "name": "name"}
+_MOVE_COLS = {"id": "id", "amount": "amount", "currency": "currency", "ts": "ts", "channel": "channel"}
+
+
+def _write_accounts(db: Database, good: pd.DataFrame, batch_size: int, progress) -> int:
+    written = _write(db, "load/accounts", good, _ACCOUNT_COLS, batch_size, progress)
+    if "is_laundering" in good:
+        truth = good[["id", "is_laundering", "typology", "alert_id"]]
+        _write(db, "load/account_truth", truth,
+               {"id": "id", "is_laundering": "is_laundering", "typology": "typology", "alert_id": "alert_id"},
+               batch_size, None)
+    return written
+
+
+def _write_movements(db: Database, good: pd.DataFrame, batch_size: int, progress) -> int:
+    written = 0
+    for kind, query, ends in (
+        ("transfer", "load/transfers", {"src": "from", "dst": "to"}),
+        ("deposit", "load/deposits", {"dst": "to"}),
+        ("withdrawal", "load/withdrawals", {"src": "from"}),
+    ):
+        part = good.loc[good["kind"] == kind]
+        if len(part):
+            written += _write(db, query, part, {**_MOVE_COLS, **ends}, batch_size, progress)
+    if "is_laundering" in good:
+        pos = good.loc[good["is_laundering"].astype(bool)]
+        if len(pos):
+            _write(db, "load/movement_truth", pos,
+                   {"id": "id", "typology": "typology", "alert_id": "alert_id"}, batch_size, None)
+    return written
+
+
+def _known_accounts(db: Database) -> pd.Index:
+    row = db.run_one("read/account_ids") or {"ids": []}
+    return pd.Index(row["ids"])
+
+
+def load_path(
+    db: Database,
+    path: str | Path,
+    fmt: str | None = None,
+    rejects: str | Path | None = None,
+    max_rejects: int = 0,
+    create_missing: bool = False,
+    batch_size: int = 20000,
+    chunk_rows: int = 200_000,
+    max_amount: float = 1e11,
+    progress: Callable[[int], None] | None = None,
+    on_file: Callable[[Path, str, int | None], None] | None = None,
+) -> LoadSummary:
+    """Load a file or a directory of files into the configured database.
+
+    Parameters
+    ----------
+    path : file or directory
+        A directory loads ``accounts.*`` then ``movements.*`` (native), AMLSim's output files, or
+        every AMLworld CSV in it.
+    fmt : 'native', 'amlsim', 'amlworld' or None
+        None detects the format from each file's header.
+    rejects : path, optional
+        The rejects CSV; default ``<path>.rejects.csv``. Removed at the start of the load.
+    max_rejects : int
+        How many rejected rows are tolerated before the load counts as failed.
+    create_missing : bool
+        Create placeholder accounts for movements naming unknown accounts instead of rejecting them.
+    on_file : callable, optional
+        Called with (file, role, estimated rows) when a file starts (for progress bars).
+
+    Raises
+    ------
+    LoadError
+        The file is missing, empty, or its columns are wrong: nothing of that file is loaded.
+    RejectsExceeded
+        The load completed but rejected more than ``max_rejects`` rows (raised after the summary
+        is complete; ``exc.summary`` holds it).
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    plan = plan_files(path, fmt)
+    init_schema(db)
+    rej = _Rejects(Path(rejects) if rejects else Path(str(path).rstrip("/") + ".rejects.csv"))
+    summary = LoadSummary(rejects_path=str(rej.path))
+    known = _known_accounts(db)
+    amlsim_base = C.amlsim_base_date(path if path.is_dir() else path.parent)
+    try:
+        for file, role in plan:
+            fs = FileSummary(str(file), role)
+            t_file = time.perf_counter()
+            if on_file:
+                on_file(file, role, _estimate_rows(file))
+            if role == "native_alerts":
+                _load_alerts(db, file, fs, batch_size)
+            else:
+                known = _load_file(db, file, role, fs, rej, known, create_missing, batch_size,
+                                   chunk_rows, max_amount, amlsim_base, progress)
+            fs.seconds = time.perf_counter() - t_file
+            summary.files.append(fs)
+    finally:
+        rej.close()
+    summary.seconds = time.perf_counter() - t0
+    if summary.rejected > max_rejects:
+        exc = RejectsExceeded(summary.line() + f" (more than --max-rejects {max_rejects})")
+        exc.summary = summary  # type: ignore[attr-defined]
+        raise exc
+    return summary
+
+
+def _estimate_rows(file: Path) -> int | None:
+    if file.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(file).metadata.num_rows
+    size = file.stat().st_size
+    with open(file, "rb") as fh:
+        sample = fh.read(1 << 20)
+    lines = max(sample.count(b"\n"), 1)
+    return int(size / (len(sample) / lines)) - 1 if sample else 0
+
+
+def _columns_for(role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if role == "native_accounts":
+        return F.NATIVE_ACCOUNT_REQUIRED, F.NATIVE_ACCOUNT_OPTIONAL
+    if role == "native_movements":
+        return F.NATIVE_MOVEMENT_REQUIRED, F.NATIVE_MOVEMENT_OPTIONAL
+    if role == "amlsim_accounts":
+        return ("ACCOUNT_ID",), tuple(c for c in F.AMLSIM_ACCOUNT_COLUMNS if c != "ACCOUNT_ID")
+    if role == "amlsim_movements":
+        req = ("TX_ID", "SENDER_ACCOUNT_ID", "RECEIVER_ACCOUNT_ID", "TX_TYPE", "TX_AMOUNT", "TIMESTAMP")
+        return req, tuple(c for c in F.AMLSIM_TRANSACTION_COLUMNS if c not in req)
+    # amlworld: header names deduplicated by the reader (Account, Account.1)
+    req = ("Timestamp", "From Bank", "Account", "To Bank", "Account.1", "Amount Received",
+           "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format")
+    return req, ("Is Laundering",)
+
+
+def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk_rows, max_amount,
+               amlsim_base, progress) -> pd.Index:
+    required, optional = _columns_for(role)
+    C.check_columns(file, read_header(file), required, optional)
+    dups = DuplicateTracker()
+    is_accounts = role in ("native_accounts", "amlsim_accounts")
+    for chunk in iter_chunks(file, chunk_rows):
+        _malformed(chunk, rej, fs)
+        frame = chunk.frame
+        fs.rows += len(frame)
+        if role == "native_accounts":
+            canon = C.native_accounts(frame)
+        elif role == "amlsim_accounts":
+            canon = C.amlsim_accounts(frame, amlsim_base)
+        elif role == "native_movements":
+            canon = C.native_movements(frame)
+        elif role == "amlsim_movements":
+            canon = C.amlsim_movements(frame, amlsim_base)
+        else:
+            canon = C.amlworld_movements(frame)
+        if is_accounts:
+            checked = check_accounts(canon, str(file), dups)
+            written = _write_accounts(db, checked.good, batch_size, progress)
+            known = known.append(pd.Index(checked.good["id"])).unique()
+        else:
+            if role == "amlworld":
+                # AMLworld has no accounts file: the bank + account pairs are the accounts.
+                acc = C.amlworld_accounts(canon.loc[canon["currency"].isin(_iso())], "1970-01-01")
+                acc = acc.loc[~acc["id"].isin(known) & (acc["id"].str.len() > 1)]
+                if len(acc):
+                    acc_checked = check_accounts(acc, str(file), DuplicateTracker())
+                    _write_accounts(db, acc_checked.good, batch_size, None)
+                    known = known.append(pd.Index(acc_checked.good["id"])).unique()
+            checked = check_movements(canon, str(file), dups, known, create_missing, max_amount)
+            missing = checked.notes.get("missing_accounts")
+            if missing is not None and len(missing):
+                made = _write(db, "load/placeholder_accounts", missing, {"id": "id", "currency": "currency"},
+                              batch_size, None)
+                fs.placeholders += made
+                known = known.append(pd.Index(missing["id"])).unique()
+            written = _write_movements(db, checked.good, batch_size, progress)
+        fs.loaded += written
+        fs.rejected += len(checked.rejects)
+        fs.already_present += checked.repeated_same + (len(checked.good) - written)
+        rej.write(checked.rejects)
+        if progress:
+            progress(len(checked.rejects) + checked.repeated_same)
+    return known
+
+
+def _iso() -> pd.Index:
+    from loaders.validate import _KNOWN_CURRENCIES
+
+    return _KNOWN_CURRENCIES
+
+
+def _malformed(chunk: Chunk, rej: _Rejects, fs: FileSummary) -> None:
+    if not chunk.malformed:
+        return
+    rows = pd.DataFrame(
+        {
+            "file": str(chunk.path),
+            "row": [r if r is not None else "" for r, _t in chunk.malformed],
+            "field": "",
+            "reason": "wrong number of fields for the header",
+            "record": [t for _r, t in chunk.malformed],
+        }
+    )
+    rej.write(rows)
+    fs.rows += len(rows)
+    fs.rejected += len(rows)
+
+
+def _load_alerts(db: Database, file: Path, fs: FileSummary, batch_size: int) -> None:
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    C.check_columns(file, list(frame.columns), F.NATIVE_ALERT_COLUMNS, ())
+    sep = F.NATIVE_LIST_SEPARATOR
+    params = {
+        "id": frame["alert_id"].tolist(),
+        "typology": frame["typology"].tolist(),
+        "accounts": [a.split(sep) if a else [] for a in frame["accounts"].tolist()],
+        "movements": [m.split(sep) if m else [] for m in frame["movements"].tolist()],
+    }
+    fs.rows = len(frame)
+    for start in range(0, len(frame), batch_size):
+        part = {k: v[start : start + batch_size] for k, v in params.items()}
+        db.run_one("load/alerts", **part)
+    fs.loaded = len(frame)

@@ -1,0 +1,173 @@
+"""Parameters of the typology detectors, with defaults taken from published AML pattern generators.
+
+Why one frozen dataclass: the CLI reads one ``[typologies]`` table from ``aml.toml``, the refresh
+job logs it next to the results, and the tests build variants with :func:`dataclasses.replace`.
+Freezing it makes a run reproducible from its parameters alone.
+
+Where the defaults come from
+----------------------------
+AMLSim (IBM, Suzumura & Kanezashi 2021, ``paramFiles/typologies/alertPatterns.csv`` and
+``paramFiles/1K/alertPatterns.csv``) injects fan-in, fan-out and cycle alerts with
+``min_accounts = 5`` (up to 10), scatter-gather with 7 and gather-scatter with 11 accounts, each
+alert spread over ``min_period..max_period = 5..20`` (10..20) simulation steps of one day.
+AMLworld (Altman et al. 2023, "Realistic Synthetic Financial Transactions for Anti-Money
+Laundering Models", NeurIPS Datasets & Benchmarks) uses the same eight shapes (fan-in, fan-out,
+gather-scatter, scatter-gather, simple cycle, random, bipartite, stack) with fees taken at each
+hop of a cycle. Pass-through thresholds follow the usual "rapid movement of funds" scenario of
+transaction-monitoring systems (funds out >= 80-90% of funds in within a few days); that one is
+an industry convention, not a single standard, and is meant to be tuned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+import numpy as np
+
+from toolkit.errors import ConfigError
+
+__all__ = ["DAY", "MAX_WINDOW_S", "TypologyParams"]
+
+#: Seconds in a day.
+DAY = 86_400
+#: Largest window any detector accepts (10 years); keeps the (account, time) sort keys in int64.
+MAX_WINDOW_S = 10 * 366 * DAY
+
+
+@dataclass(frozen=True)
+class TypologyParams:
+    """Every knob of the typology detectors (validated on construction).
+
+    Windows are in seconds and **inclusive**: two events exactly ``W`` apart are inside one
+    window, ``W + 1`` s apart are not.
+
+    Attributes
+    ----------
+    fan_min_counterparties : int, default 5
+        ``n``: distinct senders (fan-in) / receivers (fan-out) within ``fan_window_s``. AMLSim's
+        fan alerts have at least 5 accounts.
+    fan_window_s : int, default 3 days
+        ``W`` of a fan, and how long after (before) the fan the moving-on share looks. AMLSim
+        spreads a whole alert over 5-20 days; a mule fan itself is a burst of a few days.
+    sg_min_intermediates : int, default 3
+        ``k`` of scatter-gather: distinct intermediates between one source and one sink. AMLSim's
+        smallest scatter-gather has 7 accounts (source, sink, 5 intermediates); 3 keeps the shape
+        recognisable when some legs are outside the bank.
+    sg_window_s : int, default 7 days
+        Source's first out-hop to the sink's last in-hop.
+    gs_min_counterparties : int, default 3
+        ``k`` on each side of gather-scatter (AMLSim: 11 accounts, i.e. 5 in and 5 out).
+    gs_window_s : int, default 7 days
+        First gathered in-flow to last scattered out-flow.
+    cycle_max_length : int, default 6
+        ``L``: longest cycle searched (hops = accounts). AMLSim's cycles have 5-10 accounts;
+        beyond 6 the search cost grows fast while real layering loops are short.
+    cycle_window_s : int, default 30 days
+        First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
+    cycle_amount_tolerance : float, default 0.2
+        Every hop's amount within ``±tol`` of the first hop's (AMLworld takes a fee at each
+        hop, so amounts shrink slowly; 20% allows a few hops of fees and FX rounding).
+    layering_min_ratio : float, default 0.8
+        Share of an account's inflow forwarded within ``layering_max_dwell_s`` for it to count as
+        pass-through ("rapid movement of funds" scenarios: 80-90%).
+    layering_max_dwell_s : int, default 3 days
+        Dwell window of a pass-through dollar.
+    layering_max_chain : int, default 32
+        Chains of pass-through accounts are measured up to this length (a loop of pass-through
+        accounts would otherwise be an endless chain).
+    evidence_limit : int, default 200
+        Most movements attached to one finding (the largest ones, in time order). A busy hub can
+        have thousands in one window; the figures in ``details`` always cover all of them.
+    rare_share : float, default 0.001
+        Account score: a shape seen in at most this share of active accounts counts as fully
+        unusual (rarity 1); see :mod:`toolkit.detect.score`.
+    member_weight : float, default 0.5
+        Account score: weight of a finding for the other accounts of a scatter-gather
+        (intermediates and sink). Cycle members always get full weight (a cycle has no hub).
+    usd_rates : mapping or None, default None
+        USD per unit of currency, so amounts in different currencies compare;
+        ``None`` = :data:`toolkit.currency.USD_RATES`.
+    """
+
+    fan_min_counterparties: int = 5
+    fan_window_s: int = 3 * DAY
+    sg_min_intermediates: int = 3
+    sg_window_s: int = 7 * DAY
+    gs_min_counterparties: int = 3
+    gs_window_s: int = 7 * DAY
+    cycle_max_length: int = 6
+    cycle_window_s: int = 30 * DAY
+    cycle_amount_tolerance: float = 0.2
+    layering_min_ratio: float = 0.8
+    layering_max_dwell_s: int = 3 * DAY
+    layering_max_chain: int = 32
+    evidence_limit: int = 200
+    rare_share: float = 0.001
+    member_weight: float = 0.5
+    usd_rates: Mapping[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("fan_min_counterparties", "sg_min_intermediates", "gs_min_counterparties"):
+            _int(self, name, lo=2)
+        _int(self, "cycle_max_length", lo=2)
+        _int(self, "layering_max_chain", lo=1)
+        _int(self, "evidence_limit", lo=1)
+        for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
+            _int(self, name, lo=0, hi=MAX_WINDOW_S)
+        _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
+        _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
+        _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+        _real(self, "member_weight", lo=0.0, hi=1.0)
+        if self.usd_rates is not None:
+            rates = dict(self.usd_rates)
+            for code, rate in rates.items():
+                ok = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+                if not ok or not math.isfinite(float(rate)) or float(rate) <= 0:
+                    raise ConfigError(f"typologies.usd_rates: rate for {code!r} must be a positive number, got {rate!r}")
+            object.__setattr__(self, "usd_rates", rates)
+
+    @classmethod
+    def from_mapping(cls, conf: Mapping[str, Any], *, source: str = "aml.toml [typologies]") -> "TypologyParams":
+        """Parameters from a configuration table such as ``[typologies]`` in ``aml.toml``.
+
+        Keys are the attribute names; for every ``*_s`` window a ``*_days`` key (a number of
+        days) may be given instead. Unknown keys are a :class:`ConfigError` naming ``source``,
+        so a typo never silently falls back to a default.
+        """
+        names = {f.name for f in fields(cls)}
+        kw: dict[str, Any] = {}
+        for key, value in conf.items():
+            if key in names:
+                kw[key] = value
+            elif key.endswith("_days") and key[: -len("_days")] + "_s" in names:
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                    raise ConfigError(f"{source}: {key} must be a non-negative number of days, got {value!r}")
+                kw[key[: -len("_days")] + "_s"] = int(round(value * DAY))
+            else:
+                raise ConfigError(f"{source}: unknown key '{key}'")
+        return cls(**kw)
+
+
+def _int(p: TypologyParams, name: str, lo: int, hi: int | None = None) -> None:
+    v = getattr(p, name)
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise ConfigError(f"typologies.{name} must be an integer, got {v!r}")
+    v = int(v)
+    object.__setattr__(p, name, v)
+    if v < lo or (hi is not None and v > hi):
+        bound = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
+        raise ConfigError(f"typologies.{name} must be {bound}, got {v!r}")
+
+
+def _real(p: TypologyParams, name: str, lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> None:
+    v = getattr(p, name)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        raise ConfigError(f"typologies.{name} must be a number, got {v!r}")
+    v = float(v)
+    bad = v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi)
+    if bad:
+        left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+        raise ConfigError(f"typologies.{name} must be in {left}{lo}, {hi}{right}, got {v!r}")
+    object.__setattr__(p, name, v)

@@ -1,0 +1,209 @@
+"""The movements of a :class:`~toolkit.frames.Network` sorted the two ways every detector needs.
+
+Why a prepared view: every typology asks "what did account ``a`` send (receive) between ``t``
+and ``t + W``?". Sorting the movements once by (account, time) turns that question into two
+:func:`numpy.searchsorted` calls on one int64 key, for all accounts at once. Building the view
+costs two sorts; the detectors then share it (:func:`toolkit.detect.run_typologies` builds it
+once), so a run over millions of transfers sorts twice, not twelve times.
+
+Conventions
+-----------
+- A **transfer** here is a movement of kind TRANSFER between two different accounts. Self
+  transfers move nothing and are dropped; so are rows with a missing side.
+- Cash is kept on the side it touches: a deposit is an *inflow* of its account, a withdrawal an
+  *outflow*, with counterparty ``-1``. Detectors that count counterparties ignore it; the
+  moving-on share and the pass-through measure include it, because cashing out is how a funnel
+  account empties and cash placement is how a scatter is funded.
+- Amounts are in USD (``amount * rate(currency)``) so that amounts in different currencies
+  compare.
+- The sort key of a row is ``acc * stride + (ts - t0)``; ``stride`` exceeds the time span plus
+  the longest window, so ``key ± W`` never reaches another account's keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from toolkit.currency import USD_RATES, to_usd_rate
+from toolkit.errors import ConfigError
+from toolkit.findings import Finding
+from toolkit.frames import DEPOSIT, TRANSFER, WITHDRAWAL, Network
+from toolkit.detect.params import MAX_WINDOW_S
+
+__all__ = ["FlowSide", "FlowView", "Detection", "usd_amounts"]
+
+
+def usd_amounts(net: Network, usd_rates: Mapping[str, float] | None = None) -> np.ndarray:
+    """Every movement's amount in USD.
+
+    The currency column is hash-factorised (a handful of codes among millions of rows), so each
+    distinct code is looked up once. Unknown codes count at face value, as
+    :func:`toolkit.currency.to_usd_rate` does.
+    """
+    mov = net.movements
+    amount = np.asarray(mov.amount, dtype=np.float64)
+    if len(amount) == 0:
+        return amount.copy()
+    table = dict(USD_RATES if usd_rates is None else usd_rates)
+    codes, uniques = pd.factorize(np.asarray(mov.currency, dtype=object))
+    per_code = np.array([to_usd_rate(str(u), table) for u in uniques] + [1.0], dtype=np.float64)
+    return amount * per_code[codes]
+
+
+@dataclass(frozen=True, eq=False)
+class FlowSide:
+    """One side of every account's money flow, sorted by (account, time, movement row).
+
+    Attributes
+    ----------
+    acc : ndarray of int32
+        The account whose outflow (inflow) the row is.
+    cp : ndarray of int32
+        The counterparty account, ``-1`` for cash.
+    key : ndarray of int64
+        ``acc * stride + (ts - t0)``, non-decreasing.
+    amount : ndarray of float64
+        USD.
+    mov : ndarray of int
+        Row in ``net.movements``.
+    ptr : ndarray of int64
+        ``ptr[a]:ptr[a + 1]`` are account ``a``'s rows (length ``n_accounts + 1``).
+    stride : int
+    """
+
+    acc: np.ndarray
+    cp: np.ndarray
+    key: np.ndarray
+    amount: np.ndarray
+    mov: np.ndarray
+    ptr: np.ndarray
+    stride: int
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def ts_rel(self, pos: np.ndarray | slice | None = None) -> np.ndarray:
+        """Time minus ``t0`` (int64) of the rows at ``pos`` (all rows if ``None``)."""
+        if pos is None:
+            return self.key - self.acc.astype(np.int64) * self.stride
+        return self.key[pos] - self.acc[pos].astype(np.int64) * self.stride
+
+    def cumsum(self, transfers_only: bool = False) -> np.ndarray:
+        """Running amount with a leading 0: ``cs[j] - cs[i]`` is the sum over rows ``i..j-1``."""
+        amt = np.where(self.cp >= 0, self.amount, 0.0) if transfers_only else self.amount
+        out = np.empty(len(amt) + 1, dtype=np.float64)
+        out[0] = 0.0
+        np.cumsum(amt, out=out[1:])
+        return out
+
+
+class FlowView:
+    """Transfers and cash of a network, sorted by (account, time) on the out- and the in-side.
+
+    Build with :meth:`from_network`; detectors accept either a view or a network.
+
+    Attributes
+    ----------
+    n_accounts : int
+    t0 : int
+        Earliest time among the kept movements (keys are relative to it).
+    stride : int
+        Key distance between consecutive accounts.
+    out : FlowSide
+        Transfers by sender and withdrawals, per account.
+    inn : FlowSide
+        Transfers by receiver and deposits, per account.
+    """
+
+    def __init__(self, n_accounts: int, t0: int, stride: int, out: FlowSide, inn: FlowSide) -> None:
+        self.n_accounts = int(n_accounts)
+        self.t0 = int(t0)
+        self.stride = int(stride)
+        self.out = out
+        self.inn = inn
+
+    @classmethod
+    def from_network(cls, net: Network, usd_rates: Mapping[str, float] | None = None) -> "FlowView":
+        """Sort the movements of ``net`` (two stable sorts, one USD conversion)."""
+        mov = net.movements
+        n = len(net.accounts)
+        kind = np.asarray(mov.kind)
+        src = np.asarray(mov.src, dtype=np.int64)
+        dst = np.asarray(mov.dst, dtype=np.int64)
+        ts = np.asarray(mov.ts, dtype=np.int64)
+        transfer = (kind == TRANSFER) & (src >= 0) & (dst >= 0) & (src != dst)
+        out_rows = np.flatnonzero(transfer | ((kind == WITHDRAWAL) & (src >= 0)))
+        in_rows = np.flatnonzero(transfer | ((kind == DEPOSIT) & (dst >= 0)))
+        kept = np.union1d(out_rows, in_rows) if len(out_rows) and len(in_rows) else np.concatenate([out_rows, in_rows])
+        t0 = int(ts[kept].min()) if len(kept) else 0
+        span = int(ts[kept].max()) - t0 if len(kept) else 0
+        stride = span + MAX_WINDOW_S + 1
+        if n * stride + MAX_WINDOW_S >= 2**62:
+            raise ConfigError(f"typologies: {n} accounts over {span} s do not fit the int64 sort key")
+        usd = usd_amounts(net, usd_rates)
+        mov_dtype = np.int32 if len(mov) < 2**31 else np.int64
+
+        def side(rows: np.ndarray, acc_col: np.ndarray, cp_col: np.ndarray) -> FlowSide:
+            acc = acc_col[rows]
+            cp = np.where(transfer[rows], cp_col[rows], -1)
+            key = acc * stride + (ts[rows] - t0)
+            order = np.argsort(key, kind="stable")
+            acc_s = acc[order].astype(np.int32)
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(acc_s, minlength=n), out=ptr[1:])
+            return FlowSide(
+                acc=acc_s,
+                cp=cp[order].astype(np.int32),
+                key=key[order],
+                amount=usd[rows][order],
+                mov=rows[order].astype(mov_dtype),
+                ptr=ptr,
+                stride=stride,
+            )
+
+        return cls(n, t0, stride, side(out_rows, src, dst), side(in_rows, dst, src))
+
+    @property
+    def n_transfers(self) -> int:
+        """Number of account-to-account transfers kept."""
+        return int(np.count_nonzero(self.out.cp >= 0))
+
+    def active(self) -> np.ndarray:
+        """Accounts with at least one transfer (the population the score compares against)."""
+        a = np.zeros(self.n_accounts, dtype=bool)
+        a[self.out.acc[self.out.cp >= 0]] = True
+        a[self.inn.acc[self.inn.cp >= 0]] = True
+        return a
+
+    def abs_time(self, rel: np.ndarray | int) -> np.ndarray | int:
+        """Epoch seconds from times relative to ``t0``."""
+        return rel + self.t0
+
+
+def as_view(data: Network | FlowView, usd_rates: Mapping[str, float] | None = None) -> FlowView:
+    """``data`` itself if it is a view, else a view built from the network."""
+    return data if isinstance(data, FlowView) else FlowView.from_network(data, usd_rates)
+
+
+@dataclass(frozen=True, eq=False)
+class Detection:
+    """What one detector returns.
+
+    Attributes
+    ----------
+    rule : str
+        Typology id (:data:`toolkit.findings.TYPOLOGY_IDS`).
+    findings : list of Finding
+        Hits, sorted by (account, window start).
+    stats : dict of str -> ndarray
+        Per-account statistics over **all** accounts (length ``n_accounts``), so the caller can
+        see where an account stands against the population (e.g. ``max_counterparties``).
+    """
+
+    rule: str
+    findings: list[Finding]
+    stats: dict[str, np.ndarray]

@@ -20,6 +20,11 @@ Three layouts are described:
     IBM's "Realistic Synthetic Financial Transactions for Anti-Money Laundering Models"
     (AMLworld, ``HI-Small_Trans.csv`` and friends): one transactions file whose header repeats
     the name ``Account`` (sender's, then receiver's).
+
+Ground truth: the generator writes ``truth/alerts.csv`` and ``truth/decoys.csv``
+(:data:`NATIVE_ALERT_COLUMNS`, :data:`NATIVE_DECOY_COLUMNS`) for *every* layout, naming accounts
+and movements the way that layout does: native ids; AMLSim ``ACCOUNT_ID`` / ``TX_ID``; AMLworld
+account hex strings and 1-based data-row numbers of ``transactions.csv`` (it has no ids).
 """
 
 from __future__ import annotations

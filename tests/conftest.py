@@ -41,7 +41,8 @@ def settings():
 def server(settings):
     """The running server for the whole session (started here if it was not running)."""
     started = False
-    if settings.neo4j.is_local and not os.environ.get("AML_NEO4J_URI"):
+    local_port = settings.neo4j.uri.rstrip("/").endswith(f":{settings.server.bolt_port}")
+    if settings.neo4j.is_local and local_port:
         _status, started = srv.start(settings)
         settings = load_settings()  # the password file exists now
     yield settings

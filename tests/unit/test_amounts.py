@@ -116,6 +116,30 @@ def test_mean_bound_flags_ordinary_amounts_prediction_bound_does_not() -> None:
     assert large_amount_findings(net, account_bounds(net)) == []  # bound 1132.1
 
 
+def test_false_alarm_rate_prediction_near_alpha_mean_bound_far_above() -> None:
+    # 200 accounts x 200 normal amounts: the reason "prediction" is the default.
+    rng = np.random.default_rng(5)
+    amounts = rng.normal(1000.0, 100.0, (200, 200))
+    frm = np.repeat(np.arange(200), 200)
+    accounts = AccountFrame(
+        ids=np.array([f"a{i}" for i in range(201)], dtype=object),
+        cls=np.full(201, "personal", dtype=object), currency=np.full(201, "USD", dtype=object),
+        country=np.full(201, "US", dtype=object), opened=np.zeros(201, dtype=np.int64),
+        registered_capital=np.full(201, np.nan),
+    )
+    n = frm.size
+    movements = MovementFrame(
+        ids=np.array([f"m{i}" for i in range(n)], dtype=object), kind=np.full(n, TRANSFER, dtype=np.int8),
+        src=frm, dst=np.full(n, 200), amount=amounts.ravel(), currency=np.full(n, "USD", dtype=object),
+        ts=np.full(n, T0), channel=np.full(n, "wire", dtype=object),
+    )
+    net = Network(accounts, movements)
+    pred = len(large_amount_findings(net, account_bounds(net))) / n
+    mean = len(large_amount_findings(net, account_bounds(net, bound="mean"))) / n
+    assert 0.04 < pred < 0.06
+    assert mean > 0.4
+
+
 def test_large_amount_finding_fields() -> None:
     accounts = [{"id": "A"}, {"id": "B"}]
     moves = [tr(i, "A", "B", 100.0, T0 + i) for i in range(11)] + [tr(11, "A", "B", 101.0, T0 + 99)]

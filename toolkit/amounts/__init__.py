@@ -21,7 +21,13 @@ functions are public for callers that want one rule or its intermediate tables.
 from toolkit.amounts._common import acting_account, currency_rates, movement_usd
 from toolkit.amounts.bounds import AccountBounds, account_bounds, large_amount_findings, upper_bound
 from toolkit.amounts.capital import CapitalParams, capital_findings, turnover
-from toolkit.amounts.limits import Limit, Limits, deposit_limit_findings, load_limits, transfer_limit_findings
+from toolkit.amounts.limits import (
+    Limit,
+    Limits,
+    deposit_limit_findings,
+    load_limits,
+    transfer_limit_findings,
+)
 from toolkit.amounts.rules import AmountParams, AmountResult, run_amount_rules
 from toolkit.amounts.structuring import StructuringParams, customer_groups, structuring_findings
 

@@ -18,10 +18,28 @@ from toolkit.currency import USD_RATES, to_usd_rate
 from toolkit.errors import ConfigError
 from toolkit.frames import DEPOSIT, MovementFrame
 
-__all__ = ["RatesLike", "check_rates", "currency_rates", "movement_usd", "acting_account", "group_codes"]
+__all__ = [
+    "RatesLike",
+    "is_number",
+    "check_rates",
+    "currency_rates",
+    "movement_usd",
+    "usd_of",
+    "acting_account",
+    "group_codes",
+]
 
 #: Units of USD per unit of currency; ``None`` means :data:`toolkit.currency.USD_RATES`.
 RatesLike = Mapping[str, float] | None
+
+
+def is_number(value: object) -> bool:
+    """True for a finite int or float that is not a bool (``True`` is an int in Python)."""
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and math.isfinite(float(value))
+    )
 
 
 def check_rates(rates: RatesLike) -> None:
@@ -33,8 +51,7 @@ def check_rates(rates: RatesLike) -> None:
     if rates is None:
         return
     for code, rate in rates.items():
-        ok = isinstance(rate, (int, float)) and not isinstance(rate, bool)
-        if not ok or not math.isfinite(float(rate)) or float(rate) <= 0:
+        if not is_number(rate) or float(rate) <= 0:
             raise ConfigError(f"usd_rates: rate for {code!r} must be a positive number, got {rate!r}")
 
 
@@ -71,6 +88,16 @@ def movement_usd(movements: MovementFrame, rates: RatesLike = None) -> np.ndarra
     accounts, so means and sums are only meaningful in one reference unit.
     """
     return np.asarray(movements.amount, dtype=np.float64) * currency_rates(movements.currency, rates)
+
+
+def usd_of(movements: MovementFrame, rates: RatesLike, amount_usd: np.ndarray | None) -> np.ndarray:
+    """``amount_usd`` when the caller already converted (shared between rules), else convert."""
+    if amount_usd is None:
+        return movement_usd(movements, rates)
+    usd = np.asarray(amount_usd, dtype=np.float64)
+    if usd.shape != (len(movements),):
+        raise ValueError(f"amount_usd has shape {usd.shape}, expected ({len(movements)},)")
+    return usd
 
 
 def acting_account(movements: MovementFrame) -> np.ndarray:

@@ -14,13 +14,15 @@ Two bounds are offered:
 ``"prediction"`` (default)
     ``mu + t_{alpha, n-1} * sigma * sqrt(1 + 1/n)``: a one-sided prediction bound for *one new*
     amount. The mean bound shrinks towards ``mu`` as ``n`` grows, so for long histories it flags
-    nearly every movement above the average (up to half of all ordinary transactions); the
-    prediction bound accounts for the spread of single amounts and keeps the false alarm rate
-    per ordinary transaction near ``alpha`` whatever ``n`` is (exactly ``alpha`` for normal data).
+    nearly every ordinary movement above the account's average (about half of them for symmetric
+    data): its false alarm rate per transaction grows with ``n``. The prediction bound allows for
+    the spread of single amounts and keeps the false alarm rate per ordinary transaction near
+    ``alpha`` whatever ``n`` is (exactly ``alpha`` for normal data), which is what a per-movement
+    rule needs.
 
 Accounts with fewer than ``min_history`` movements have too little history for their own
 statistics; they fall back to the pooled distribution of all accounts of the same class and
-currency (with the pooled ``n``).
+currency (with the pooled ``n``), provided the pool itself has ``min_history`` movements.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
-from toolkit.amounts._common import RatesLike, acting_account, check_rates, group_codes, movement_usd
+from toolkit.amounts._common import (
+    RatesLike,
+    acting_account,
+    check_rates,
+    group_codes,
+    is_number,
+    usd_of,
+)
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import TRANSFER, Network
@@ -56,11 +65,13 @@ _SOURCE_NAMES = np.array(SOURCES, dtype=object)
 
 
 def check_bound_args(alpha: float, bound: str, min_history: int) -> None:
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0.0 < float(alpha) < 1.0:
+    """Raise :class:`ConfigError` on a level outside (0, 1), an unknown kind, or a bad history."""
+    if not is_number(alpha) or not 0.0 < float(alpha) < 1.0:
         raise ConfigError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}")
     if bound not in BOUND_KINDS:
         raise ConfigError(f"bound must be one of {', '.join(BOUND_KINDS)}, got {bound!r}")
-    if not isinstance(min_history, (int, np.integer)) or isinstance(min_history, bool) or min_history < 1:
+    whole = isinstance(min_history, (int, np.integer)) and not isinstance(min_history, bool)
+    if not whole or min_history < 1:
         raise ConfigError(f"min_history must be a positive integer, got {min_history!r}")
 
 
@@ -148,7 +159,7 @@ def upper_bound(
     """
     check_bound_args(alpha, kind, 1)
     mu_a, sigma_a, n_a = np.broadcast_arrays(
-        np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        *(np.asarray(v, dtype=np.float64) for v in (mu, sigma, n))
     )
     out = np.full(mu_a.shape, np.nan)
     ok = (n_a >= 2) & np.isfinite(mu_a) & np.isfinite(sigma_a)
@@ -214,15 +225,18 @@ def account_bounds(
 
     Notes
     -----
-    The bound is fitted in-sample: the movement being judged is part of the history. The pool
-    holds every movement of every account with the same ``(class, currency)``, including those
-    accounts that have enough history of their own.
+    The bound is fitted in-sample: the movement being judged is part of the history, so that one
+    bound per account can be written back. This makes the prediction bound somewhat conservative
+    for short histories (simulated normal data, ``alpha=0.05``: 1.6% of ordinary movements
+    flagged at ``n=10``, 3.4% at ``n=21``, 4.8% at ``n=200``; the mean bound flags 31%, 36% and
+    45%). The pool holds every movement of every account with the same ``(class, currency)``,
+    including those accounts that have enough history of their own.
     """
     check_bound_args(alpha, bound, min_history)
     check_rates(usd_rates)
     acc, mov = net.accounts, net.movements
     n_acc = len(acc)
-    usd = movement_usd(mov, usd_rates) if amount_usd is None else np.asarray(amount_usd, dtype=np.float64)
+    usd = usd_of(mov, usd_rates, amount_usd)
     actor = acting_account(mov)
 
     valid = (actor >= 0) & np.isfinite(usd)
@@ -291,8 +305,8 @@ def large_amount_findings(
     check_rates(usd_rates)
     mov = net.movements
     if len(bounds) != len(net.accounts):
-        raise ValueError(f"bounds has {len(bounds)} rows but the network has {len(net.accounts)} accounts")
-    usd = movement_usd(mov, usd_rates) if amount_usd is None else np.asarray(amount_usd, dtype=np.float64)
+        raise ValueError(f"bounds has {len(bounds)} rows, the network {len(net.accounts)} accounts")
+    usd = usd_of(mov, usd_rates, amount_usd)
     actor = acting_account(mov)
     safe = np.where(actor >= 0, actor, 0)
     thr = np.where(actor >= 0, bounds.bound[safe], np.nan)
@@ -305,7 +319,8 @@ def large_amount_findings(
     lim = thr[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.clip(np.where(lim > 0, 1.0 - lim / val, 1.0), 0.0, 1.0)
-    other = np.where((mov.kind[rows] == TRANSFER) & (mov.dst[rows] >= 0) & (mov.dst[rows] != acct), mov.dst[rows], -1)
+    to = mov.dst[rows]
+    other = np.where((mov.kind[rows] == TRANSFER) & (to >= 0) & (to != acct), to, -1)
     scale = "log" if bounds.log_scale else "linear"
     cols = zip(
         rows.tolist(), acct.tolist(), val.tolist(), lim.tolist(), score.tolist(), other.tolist(),

@@ -10,12 +10,11 @@ converted to USD from the account's currency.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.amounts._common import RatesLike, check_rates, currency_rates, movement_usd
+from toolkit.amounts._common import RatesLike, check_rates, currency_rates, is_number, usd_of
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import DEPOSIT, TRANSFER, Network
@@ -49,14 +48,13 @@ class CapitalParams:
 
     def __post_init__(self) -> None:
         m = self.multiple
-        if not isinstance(m, (int, float)) or isinstance(m, bool) or not math.isfinite(m) or m <= 0:
+        if not is_number(m) or m <= 0:
             raise ConfigError(f"capital.multiple must be a positive number, got {m!r}")
         d = self.period_days
-        if d is not None and (
-            not isinstance(d, (int, float)) or isinstance(d, bool) or not math.isfinite(d) or d <= 0
-        ):
+        if d is not None and (not is_number(d) or d <= 0):
             raise ConfigError(f"capital.period_days must be a positive number, got {d!r}")
-        if self.as_of is not None and (not isinstance(self.as_of, (int, np.integer)) or isinstance(self.as_of, bool)):
+        t = self.as_of
+        if t is not None and (not isinstance(t, (int, np.integer)) or isinstance(t, bool)):
             raise ConfigError(f"capital.as_of must be epoch seconds (an integer), got {self.as_of!r}")
         k = self.evidence_limit
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 0:
@@ -98,7 +96,7 @@ def turnover(
     check_rates(usd_rates)
     if len(net.movements) == 0:
         return np.zeros(len(net.accounts))
-    usd = movement_usd(net.movements, usd_rates) if amount_usd is None else np.asarray(amount_usd, dtype=np.float64)
+    usd = usd_of(net.movements, usd_rates, amount_usd)
     rows, _, _ = _incoming(net, p, usd)
     return np.bincount(net.movements.dst[rows], weights=usd[rows], minlength=len(net.accounts))
 
@@ -128,22 +126,23 @@ def capital_findings(
     list of Finding
         One per flagged account, in account order: ``value`` turnover / capital, ``threshold``
         ``multiple``, ``movements`` the ``evidence_limit`` largest incoming movements (time
-        order), ``window`` the first/last incoming movement in the period, ``score`` ``1 - multiple / ratio``, ``details``
-        ``turnover`` and ``capital`` (USD), ``movements_in_period``, ``period_start``
-        (exclusive, ``None`` = unbounded) and ``as_of``.
+        order), ``window`` the first/last incoming movement in the period, ``score``
+        ``1 - multiple / ratio``, ``details`` ``turnover`` and ``capital`` (USD),
+        ``movements_in_period``, ``period_start`` (exclusive, ``None`` = unbounded) and ``as_of``.
     """
     p = params or CapitalParams()
     check_rates(usd_rates)
     mov, acc = net.movements, net.accounts
     if len(mov) == 0:
         return []
-    usd = movement_usd(mov, usd_rates) if amount_usd is None else np.asarray(amount_usd, dtype=np.float64)
+    usd = usd_of(mov, usd_rates, amount_usd)
     rows, as_of, start = _incoming(net, p, usd)
     n_acc = len(acc)
     dst = mov.dst[rows]
     total = np.bincount(dst, weights=usd[rows], minlength=n_acc)
     count = np.bincount(dst, minlength=n_acc)
-    capital = np.asarray(acc.registered_capital, dtype=np.float64) * currency_rates(acc.currency, usd_rates)
+    capital = np.asarray(acc.registered_capital, dtype=np.float64)
+    capital = capital * currency_rates(acc.currency, usd_rates)
     judged = np.isfinite(capital) & (capital > 0)
     flagged = np.flatnonzero(judged & (total > p.multiple * np.where(judged, capital, np.inf)))
     if flagged.size == 0:
@@ -160,7 +159,13 @@ def capital_findings(
             threshold=float(p.multiple),
             window=win,
             score=max(0.0, min(1.0, 1.0 - p.multiple / r)),
-            details={"turnover": t, "capital": c, "movements_in_period": k, "period_start": start, "as_of": as_of},
+            details={
+                "turnover": t,
+                "capital": c,
+                "movements_in_period": k,
+                "period_start": start,
+                "as_of": as_of,
+            },
         )
         for a, r, t, c, k, ev, win in zip(
             flagged.tolist(), ratio.tolist(), total[flagged].tolist(), capital[flagged].tolist(),

@@ -36,7 +36,14 @@ from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import DEPOSIT, TRANSFER, Network
 
-__all__ = ["COLUMNS", "Limit", "Limits", "load_limits", "deposit_limit_findings", "transfer_limit_findings"]
+__all__ = [
+    "COLUMNS",
+    "Limit",
+    "Limits",
+    "load_limits",
+    "deposit_limit_findings",
+    "transfer_limit_findings",
+]
 
 #: The columns (CSV) / keys (TOML, records) of a limits table, all required in a CSV header.
 COLUMNS: tuple[str, ...] = ("class", "currency", "max_deposit", "max_transfer")
@@ -97,7 +104,8 @@ class Limits:
         recs = list(records)
         if not recs:
             raise ConfigError(f"{source}: no limits given")
-        return _collect((_parse_record(rec, f"{source}: limits[{i}]", _no_line) for i, rec in enumerate(recs)), source)
+        parsed = (_parse_record(rec, f"{source}: limits[{i}]", _no_line) for i, rec in enumerate(recs))
+        return _collect(parsed, source)
 
     def get(self, cls: str, currency: str) -> Limit | None:
         """The limits for ``(cls, currency)``, or ``None`` when that pair has none."""
@@ -324,7 +332,10 @@ def load_limits(path: str | Path) -> Limits:
 
 def _limit_findings(net: Network, limits: Limits, kind: Literal["deposit", "transfer"]) -> list[Finding]:
     mov, acc = net.movements, net.accounts
-    code, side, rule = (DEPOSIT, mov.dst, "deposit_limit") if kind == "deposit" else (TRANSFER, mov.src, "transfer_limit")
+    if kind == "deposit":
+        code, side, rule = DEPOSIT, mov.dst, "deposit_limit"  # judged against the receiver
+    else:
+        code, side, rule = TRANSFER, mov.src, "transfer_limit"  # judged against the sender
     rows = np.flatnonzero((np.asarray(mov.kind) == code) & (side >= 0))
     if rows.size == 0 or len(limits) == 0:
         return []

@@ -14,8 +14,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from toolkit.amounts._common import RatesLike, check_rates, movement_usd
-from toolkit.amounts.bounds import AccountBounds, BoundKind, check_bound_args, account_bounds, large_amount_findings
+from toolkit.amounts._common import RatesLike, check_rates, is_number, movement_usd
+from toolkit.amounts.bounds import (
+    AccountBounds,
+    BoundKind,
+    account_bounds,
+    check_bound_args,
+    large_amount_findings,
+)
 from toolkit.amounts.capital import CapitalParams, capital_findings
 from toolkit.amounts.limits import Limits, deposit_limit_findings, load_limits, transfer_limit_findings
 from toolkit.amounts.structuring import StructuringParams, structuring_findings
@@ -69,8 +75,9 @@ class AmountParams:
         if not isinstance(self.log_scale, (bool, np.bool_)):
             raise ConfigError(f"log_scale must be true or false, got {self.log_scale!r}")
         if self.limits is not None and not isinstance(self.limits, Limits):
-            raise ConfigError(f"limits must be a Limits (see load_limits), got {type(self.limits).__name__}")
-        rules = tuple(self.rules)
+            got = type(self.limits).__name__
+            raise ConfigError(f"limits must be a Limits (see load_limits), got {got}")
+        rules = (self.rules,) if isinstance(self.rules, str) else tuple(self.rules)
         for r in rules:
             if r not in RULE_IDS:
                 raise ConfigError(f"unknown amount rule '{r}' (expected one of {', '.join(RULE_IDS)})")
@@ -95,42 +102,58 @@ class AmountParams:
         ``as_of``, ``evidence_limit``). Unknown keys are a :class:`ConfigError` naming ``source``,
         so a typo never silently falls back to a default.
         """
-        top = {"alpha", "bound", "log_scale", "min_history", "rules", "usd_rates", "limits", "structuring", "capital"}
-        _no_unknown(conf, top, source)
-        kw: dict[str, Any] = {k: conf[k] for k in ("alpha", "bound", "log_scale", "min_history") if k in conf}
+        _no_unknown(conf, _TOP_KEYS, source)
+        plain = ("alpha", "bound", "log_scale", "min_history")
+        kw: dict[str, Any] = {k: conf[k] for k in plain if k in conf}
         if "rules" in conf:
-            kw["rules"] = tuple(conf["rules"])
+            kw["rules"] = conf["rules"]
         if "usd_rates" in conf:
             kw["usd_rates"] = dict(conf["usd_rates"])
         if "limits" in conf:
-            lim = conf["limits"]
-            if isinstance(lim, (str, Path)):
-                path = Path(lim)
-                kw["limits"] = load_limits(path if base_dir is None or path.is_absolute() else Path(base_dir) / path)
-            else:
-                kw["limits"] = Limits.from_records(lim, source=source)
+            kw["limits"] = _limits_from(conf["limits"], source, base_dir)
         if "structuring" in conf:
             s = dict(conf["structuring"])
-            _no_unknown(s, {"threshold_usd", "fraction", "min_deposits", "window_days", "channels"}, f"{source}.structuring")
+            _no_unknown(s, _STRUCTURING_KEYS, f"{source}.structuring")
             if "window_days" in s:
                 days = s.pop("window_days")
-                if not isinstance(days, (int, float)) or isinstance(days, bool) or days < 0:
-                    raise ConfigError(f"{source}.structuring: window_days must be a non-negative number, got {days!r}")
+                if not is_number(days) or days < 0:
+                    raise ConfigError(
+                        f"{source}.structuring: window_days must be a non-negative number, got {days!r}"
+                    )
                 s["window_seconds"] = int(round(days * _DAY))
             if s.get("channels") is not None:
                 s["channels"] = tuple(s["channels"])
             kw["structuring"] = StructuringParams(**s)
         if "capital" in conf:
             c = dict(conf["capital"])
-            _no_unknown(c, {"multiple", "period_days", "as_of", "evidence_limit"}, f"{source}.capital")
+            _no_unknown(c, _CAPITAL_KEYS, f"{source}.capital")
             kw["capital"] = CapitalParams(**c)
         return cls(**kw)
 
 
-def _no_unknown(conf: Mapping[str, Any], known: set[str], source: str) -> None:
+_TOP_KEYS = frozenset({
+    "alpha", "bound", "log_scale", "min_history", "rules", "usd_rates",
+    "limits", "structuring", "capital",
+})
+_STRUCTURING_KEYS = frozenset({"threshold_usd", "fraction", "min_deposits", "window_days", "channels"})
+_CAPITAL_KEYS = frozenset({"multiple", "period_days", "as_of", "evidence_limit"})
+
+
+def _limits_from(value: Any, source: str, base_dir: str | Path | None) -> Limits:
+    """A limits file path (relative to ``base_dir``) or an array of limit tables."""
+    if isinstance(value, (str, Path)):
+        path = Path(value)
+        if base_dir is not None and not path.is_absolute():
+            path = Path(base_dir) / path
+        return load_limits(path)
+    return Limits.from_records(value, source=source)
+
+
+def _no_unknown(conf: Mapping[str, Any], known: frozenset[str], source: str) -> None:
     for key in conf:
         if key not in known:
-            raise ConfigError(f"{source}: unknown key '{key}' (expected one of {', '.join(sorted(known))})")
+            expected = ", ".join(sorted(known))
+            raise ConfigError(f"{source}: unknown key '{key}' (expected one of {expected})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,7 +236,10 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
     if "structuring" in p.rules:
         timed("structuring", lambda: structuring_findings(net, p.structuring, usd_rates=p.usd_rates))
     if "capital_mismatch" in p.rules:
-        timed("capital_mismatch", lambda: capital_findings(net, p.capital, usd_rates=p.usd_rates, amount_usd=usd))
+        timed(
+            "capital_mismatch",
+            lambda: capital_findings(net, p.capital, usd_rates=p.usd_rates, amount_usd=usd),
+        )
 
     findings = [f for r in RULE_IDS for f in found[r]]
     return AmountResult(

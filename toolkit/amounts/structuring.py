@@ -14,14 +14,13 @@ deposits count unless ``channels`` restricts them.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from toolkit.amounts._common import RatesLike, check_rates, currency_rates
+from toolkit.amounts._common import RatesLike, check_rates, currency_rates, is_number
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import DEPOSIT, Network
@@ -61,10 +60,10 @@ class StructuringParams:
 
     def __post_init__(self) -> None:
         t = self.threshold_usd
-        if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or t <= 0:
+        if not is_number(t) or t <= 0:
             raise ConfigError(f"structuring.threshold_usd must be a positive number, got {t!r}")
         x = self.fraction
-        if not isinstance(x, (int, float)) or isinstance(x, bool) or not 0.0 <= x < 1.0:
+        if not is_number(x) or not 0.0 <= x < 1.0:
             raise ConfigError(f"structuring.fraction must be in [0, 1), got {x!r}")
         k = self.min_deposits
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
@@ -131,7 +130,8 @@ def structuring_findings(
     mov = net.movements
     dep = np.flatnonzero((np.asarray(mov.kind) == DEPOSIT) & (mov.dst >= 0))
     if p.channels is not None:
-        dep = dep[np.isin(np.asarray(mov.channel, dtype=object)[dep], np.array(p.channels, dtype=object))]
+        channel = np.asarray(mov.channel, dtype=object)[dep]
+        dep = dep[np.isin(channel, np.array(p.channels, dtype=object))]
     if dep.size == 0:
         return []
 
@@ -162,7 +162,8 @@ def structuring_findings(
     start = np.arange(cand.size)
     end = np.searchsorted(key, key + w, side="right")  # exclusive; non-decreasing in start
 
-    run = pd.Series(usd).groupby(g).cumsum().to_numpy()  # per-group running sum, exact-ish
+    # Running sums restart per group, so rounding error stays at the scale of one group's deposits.
+    run = pd.Series(usd).groupby(g).cumsum().to_numpy()
     group_first = np.searchsorted(g, g, side="left")
     before = np.where(start == group_first, 0.0, run[np.maximum(start - 1, 0)])
     sums = run[end - 1] - before

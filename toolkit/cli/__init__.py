@@ -13,6 +13,7 @@ import typer
 from toolkit import admin
 from toolkit.cli import data as data_cli
 from toolkit.cli import db as db_cli
+from toolkit.cli import detect as detect_cli
 from toolkit.cli import server as server_cli
 from toolkit.cli._common import console, errors_as_exit, print_json, set_global, settings, err_console
 
@@ -38,6 +39,8 @@ app.add_typer(db_cli.app, name="db")
 app.command("load")(data_cli.load)
 app.command("generate")(data_cli.generate)
 app.command("stats")(data_cli.stats)
+app.add_typer(detect_cli.app, name="detect")
+app.command("explain")(detect_cli.explain)
 
 
 @app.command()

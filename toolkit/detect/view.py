@@ -136,36 +136,38 @@ class FlowView:
         dst = np.asarray(mov.dst, dtype=np.int64)
         ts = np.asarray(mov.ts, dtype=np.int64)
         transfer = (kind == TRANSFER) & (src >= 0) & (dst >= 0) & (src != dst)
-        out_rows = np.flatnonzero(transfer | ((kind == WITHDRAWAL) & (src >= 0)))
-        in_rows = np.flatnonzero(transfer | ((kind == DEPOSIT) & (dst >= 0)))
-        kept = np.union1d(out_rows, in_rows) if len(out_rows) and len(in_rows) else np.concatenate([out_rows, in_rows])
-        t0 = int(ts[kept].min()) if len(kept) else 0
-        span = int(ts[kept].max()) - t0 if len(kept) else 0
+        out_mask = transfer | ((kind == WITHDRAWAL) & (src >= 0))
+        in_mask = transfer | ((kind == DEPOSIT) & (dst >= 0))
+        kept_ts = ts[out_mask | in_mask]
+        t0 = int(kept_ts.min()) if len(kept_ts) else 0
+        span = int(kept_ts.max()) - t0 if len(kept_ts) else 0
+        del kept_ts
         stride = span + MAX_WINDOW_S + 1
         if n * stride + MAX_WINDOW_S >= 2**62:
             raise ConfigError(f"typologies: {n} accounts over {span} s do not fit the int64 sort key")
         usd = usd_amounts(net, usd_rates)
         mov_dtype = np.int32 if len(mov) < 2**31 else np.int64
+        acc_dtype = np.int32 if n < 2**31 else np.int64
 
-        def side(rows: np.ndarray, acc_col: np.ndarray, cp_col: np.ndarray) -> FlowSide:
-            acc = acc_col[rows]
-            cp = np.where(transfer[rows], cp_col[rows], -1)
-            key = acc * stride + (ts[rows] - t0)
-            order = np.argsort(key, kind="stable")
-            acc_s = acc[order].astype(np.int32)
+        def side(mask: np.ndarray, acc_col: np.ndarray, cp_col: np.ndarray) -> FlowSide:
+            rows = np.flatnonzero(mask)
+            key = acc_col[rows] * stride
+            key += ts[rows]
+            key -= t0
+            order = np.argsort(key, kind="stable")  # (account, time, movement row)
+            key = key[order]
+            rows = rows[order]
+            del order
+            acc = acc_col[rows].astype(acc_dtype)
+            cp = np.where(transfer[rows], cp_col[rows], -1).astype(acc_dtype)
             ptr = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(acc_s, minlength=n), out=ptr[1:])
-            return FlowSide(
-                acc=acc_s,
-                cp=cp[order].astype(np.int32),
-                key=key[order],
-                amount=usd[rows][order],
-                mov=rows[order].astype(mov_dtype),
-                ptr=ptr,
-                stride=stride,
-            )
+            np.cumsum(np.bincount(acc, minlength=n), out=ptr[1:])
+            return FlowSide(acc=acc, cp=cp, key=key, amount=usd[rows], mov=rows.astype(mov_dtype), ptr=ptr, stride=stride)
 
-        return cls(n, t0, stride, side(out_rows, src, dst), side(in_rows, dst, src))
+        out = side(out_mask, src, dst)
+        del out_mask
+        inn = side(in_mask, dst, src)
+        return cls(n, t0, stride, out, inn)
 
     @property
     def n_transfers(self) -> int:

@@ -17,14 +17,29 @@ import numpy as np
 from toolkit.detect.view import FlowSide
 
 __all__ = [
+    "compact",
+    "pair_links",
     "distinct_window_counts",
     "window_end",
     "covered_rows",
     "greedy_starts",
     "expand_ranges",
+    "chunks_by_weight",
     "account_max",
+    "split_groups",
+    "unique_per_group",
+    "evidence_per_group",
     "limit_evidence",
 ]
+
+
+def compact(a: np.ndarray) -> np.ndarray:
+    """Row numbers as int32 when they fit (halves the memory of per-row index arrays)."""
+    if a.dtype == np.int32 or len(a) == 0:
+        return a
+    if a.max(initial=0) < 2**31 - 1 and a.min(initial=0) >= -(2**31):
+        return a.astype(np.int32)
+    return a
 
 
 def window_end(side: FlowSide, window_s: int) -> np.ndarray:
@@ -32,7 +47,34 @@ def window_end(side: FlowSide, window_s: int) -> np.ndarray:
     return np.searchsorted(side.key, side.key + window_s, side="right")
 
 
-def distinct_window_counts(side: FlowSide, window_s: int) -> tuple[np.ndarray, np.ndarray]:
+def pair_links(side: FlowSide) -> tuple[np.ndarray, np.ndarray]:
+    """Previous and next row of the same (account, counterparty), for every row.
+
+    Returns
+    -------
+    prev : ndarray of int
+        Previous row with the same account and counterparty, ``-1`` if none.
+    nxt : ndarray of int
+        Next such row, ``len(side)`` if none.
+    """
+    m = len(side)
+    pair = side.acc.astype(np.int64) * (int(side.cp.max(initial=0)) + 2) + (side.cp.astype(np.int64) + 1)
+    order = np.argsort(pair, kind="stable")  # rows of one (account, counterparty) stay in time order
+    ps = pair[order]
+    del pair
+    same = ps[1:] == ps[:-1]
+    del ps
+    a, b = order[:-1][same], order[1:][same]
+    del order, same
+    dt = np.int32 if m < 2**31 - 1 else np.int64
+    prev = np.full(m, -1, dtype=dt)
+    prev[b] = a
+    nxt = np.full(m, m, dtype=dt)
+    nxt[a] = b
+    return prev, nxt
+
+
+def distinct_window_counts(side: FlowSide, window_s: int, prev: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distinct counterparties in the window ``[t_i, t_i + W]`` starting at every row ``i``.
 
     Cash rows (counterparty ``-1``) are never counted. The window of row ``i`` holds the rows
@@ -40,30 +82,36 @@ def distinct_window_counts(side: FlowSide, window_s: int) -> tuple[np.ndarray, n
     it, which never matters because the first row of a tie has the larger window and is the one
     callers pick.
 
+    Parameters
+    ----------
+    side : FlowSide
+    window_s : int
+    prev : ndarray, optional
+        ``pair_links(side)[0]`` if the caller already has it.
+
     Returns
     -------
-    distinct : ndarray of int64
+    distinct : ndarray of int
         Number of distinct counterparties among the transfers of the window.
-    end : ndarray of int64
+    end : ndarray of int
         One past the window's last row.
     """
     m = len(side)
     if m == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    if prev is None:
+        prev = pair_links(side)[0]
     key = side.key
-    end = np.searchsorted(key, key + window_s, side="right")
-    lo = np.searchsorted(key, key - window_s, side="left")
-    pair = side.acc.astype(np.int64) * (int(side.cp.max()) + 2) + (side.cp.astype(np.int64) + 1)
-    order = np.argsort(pair, kind="stable")  # rows of one (account, counterparty) stay in time order
-    ps = pair[order]
-    same = ps[1:] == ps[:-1]
-    prev = np.full(m, -1, dtype=np.int64)
-    prev[order[1:][same]] = order[:-1][same]
-    del pair, order, ps, same
-    start = np.maximum(prev + 1, lo)  # row k counts for window starts start[k] .. k
-    start[side.cp < 0] = m  # cash never counts (an empty interval)
-    counts = np.cumsum(np.bincount(start, minlength=m + 1)[:m])
-    distinct = counts - np.arange(m, dtype=np.int64)
+    start = np.searchsorted(key, key - window_s, side="left")  # first row with t >= t_k - W
+    np.maximum(start, prev + 1, out=start)  # row k counts for window starts start[k] .. k
+    cash = side.cp < 0
+    start[cash] = m  # cash never counts (an empty interval)
+    # #{k : start[k] <= i <= k} = #{k : start[k] <= i} - #{k < i : k counts}, as start[k] <= k.
+    distinct = np.cumsum(np.bincount(start, minlength=m + 1)[:m])
+    del start
+    distinct[1:] -= np.cumsum(~cash[:-1])
+    distinct = compact(distinct)
+    end = compact(np.searchsorted(key, key + window_s, side="right"))
     return distinct, end
 
 
@@ -148,6 +196,52 @@ def account_max(values: np.ndarray, side: FlowSide, n_accounts: int, fill: float
     nonempty = side.ptr[1:] > starts
     out[nonempty] = np.maximum.reduceat(values, starts[nonempty])
     return out
+
+
+def split_groups(flat: list, counts: np.ndarray) -> list[tuple]:
+    """Cut a flat list into consecutive tuples of the given lengths."""
+    out: list[tuple] = []
+    pos = 0
+    for c in counts.tolist():
+        out.append(tuple(flat[pos : pos + c]))
+        pos += c
+    return out
+
+
+def unique_per_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """The distinct values of every group, ascending, and how many there are.
+
+    ``group`` numbers ``0..n_groups-1``; all groups get an entry, empty ones ``()``.
+    """
+    if len(group) == 0:
+        return [() for _ in range(n_groups)], np.zeros(n_groups, dtype=np.int64)
+    order = np.lexsort((values, group))
+    g, v = group[order], values[order]
+    new = np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]
+    g, v = g[new], v[new]
+    counts = np.bincount(g, minlength=n_groups)
+    return split_groups(v.tolist(), counts), counts
+
+
+def evidence_per_group(
+    group: np.ndarray, mov: np.ndarray, amount: np.ndarray, ts: np.ndarray, n_groups: int, limit: int
+) -> list[tuple[int, ...]]:
+    """Evidence of many findings at once: per group at most ``limit`` movement rows (the largest
+    amounts), distinct, in time order. Vectorised version of :func:`limit_evidence`."""
+    if len(group) == 0:
+        return [() for _ in range(n_groups)]
+    order = np.lexsort((mov, group))
+    g, mv = group[order], mov[order]
+    first = np.r_[True, (g[1:] != g[:-1]) | (mv[1:] != mv[:-1])]
+    order = order[first]
+    order = order[np.lexsort((mov[order], -amount[order], group[order]))]
+    g = group[order]
+    starts = np.searchsorted(g, np.arange(n_groups))
+    rank = np.arange(len(g)) - starts[g]
+    keep = order[rank < limit]
+    keep = keep[np.lexsort((mov[keep], ts[keep], group[keep]))]
+    counts = np.bincount(group[keep], minlength=n_groups)
+    return split_groups(mov[keep].tolist(), counts)
 
 
 def limit_evidence(mov: np.ndarray, amount: np.ndarray, ts: np.ndarray, limit: int) -> tuple[int, ...]:

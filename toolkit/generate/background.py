@@ -68,6 +68,8 @@ def _hash01(a: np.ndarray, b: np.ndarray, salt: int) -> np.ndarray:
 
 @dataclass
 class _Pool:
+    """Accounts of one pool with cumulative send/receive weights, for inverse-CDF picks."""
+
     rows: np.ndarray
     cdf_out: np.ndarray  # normalised cumulative w_out (None if all zero)
     cdf_in: np.ndarray
@@ -288,11 +290,21 @@ def _stream_rows(plan: BackgroundPlan, pop: Population, rng: np.random.Generator
             slot = rng.integers(FAVOURITES, size=n)
             u = np.where(fav, _hash01(src, slot, salt), u)
         dst = rcv.pick(u, incoming=True)
-    if kind == TRANSFER:
-        same = dst == src
-        if same.any():  # rare: a sender drew itself; pass the payment to the next receiver
-            rows = plan.pools[s.receivers if s.receivers else "personal"].rows
-            dst[same] = rows[(np.searchsorted(rows, dst[same]) + 1) % len(rows)]
+    if kind == TRANSFER:  # rare: a sender drew itself (or its own favourite); draw again
+        pool = plan.pools[s.receivers if s.receivers else "personal"]
+        for _ in range(20):
+            same = np.flatnonzero(dst == src)
+            if len(same) == 0:
+                break
+            dst[same] = pool.pick(rng.random(len(same)), incoming=True)
+        for i in np.flatnonzero(dst == src):  # practically never: walk to the next receiver
+            rows = pool.rows
+            j = int(np.searchsorted(rows, dst[i]))
+            for step in range(1, len(rows)):
+                cand = rows[(j + step) % len(rows)]
+                if cand != src[i] and pop.w_in[cand] > 0:
+                    dst[i] = cand
+                    break
     usd = np.maximum(rng.lognormal(np.log(s.median), s.sigma, size=n), 1.0)
     ccy = pop.currency[src]
     ch_codes = np.array([CH[c] for c in s.channels], np.int8)
@@ -313,7 +325,10 @@ def _stream_rows(plan: BackgroundPlan, pop: Population, rng: np.random.Generator
     )
 
 
-def _range_rows(plan, pop, rng, streams, starts, lo, hi, kind) -> list[Block]:
+def _range_rows(plan: BackgroundPlan, pop: Population, rng: np.random.Generator,
+                streams: tuple[Stream, ...], starts: np.ndarray, lo: int, hi: int,
+                kind: int) -> list[Block]:
+    """Rows of the virtual index range [lo, hi) for each stream it overlaps."""
     out = []
     for j, s in enumerate(streams):
         a, b = max(lo, int(starts[j])), min(hi, int(starts[j + 1]))

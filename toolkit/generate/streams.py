@@ -68,7 +68,8 @@ class Stream:
         return float(self.median * np.exp(self.sigma**2 / 2))
 
 
-def _s(name, share, snd, rcv, pick, ch, chp, med, sig, hour=13.0, sd=3.0) -> Stream:
+def _s(name: str, share: float, snd: str, rcv: str, pick: str, ch: list[str], chp: list[float],
+       med: float, sig: float, hour: float = 13.0, sd: float = 3.0) -> Stream:
     return Stream(name, share, snd, rcv, pick, tuple(ch), tuple(chp), med, sig, hour, sd)
 
 

@@ -1,0 +1,70 @@
+"""`aml detect ...` and `aml explain`: detection runs and the reasons they give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from toolkit.cli._common import console, errors_as_exit, print_json, settings
+from toolkit.db import connect
+
+app = typer.Typer(help="Detection runs: amounts, typologies, paths, embeddings, all.", no_args_is_help=False,
+                  invoke_without_command=True)
+
+
+@app.command("amounts")
+def amounts(
+    limits: Optional[Path] = typer.Option(None, "--limits", help="Q01/Q02 limits file (CSV class,currency,max_deposit,max_transfer or TOML)."),
+    alpha: Optional[float] = typer.Option(None, "--alpha", help="One-sided level of the per-account bound (default 0.05)."),
+    bound: Optional[str] = typer.Option(None, "--bound", help="prediction (default) or mean."),
+    log_scale: Optional[bool] = typer.Option(None, "--log-scale/--linear-scale", help="Fit bounds on log amounts."),
+    json_: bool = typer.Option(False, "--json", help="Print one object: rule id -> count."),
+) -> None:
+    """Abnormal amounts: per-account bounds, class/currency limits, structuring, capital mismatch."""
+    from toolkit.jobs.amounts import amount_params, run_amounts
+
+    s = settings()
+    with errors_as_exit():
+        params = amount_params(s, limits=limits, alpha=alpha, bound=bound, log_scale=log_scale)
+        with connect(s) as db:
+            res = run_amounts(db, params)
+    if json_:
+        print_json(res.counts)
+        return
+    table = Table(title=f"amount rules (run {res.run_id})")
+    table.add_column("rule")
+    table.add_column("flags", justify="right")
+    for rule, n in res.counts.items():
+        table.add_row(rule, f"{n:,}")
+    console.print(table)
+
+
+def explain(
+    account_id: str = typer.Argument(..., help="The account's id."),
+    json_: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Every reason an account is flagged (rules, typologies, paths, clusters)."""
+    from toolkit.explain import explain as explain_account
+
+    with errors_as_exit(), connect(settings()) as db:
+        out = explain_account(db, account_id)
+    if json_:
+        print_json(out)
+        return
+    if not out["reasons"]:
+        console.print(f"account {account_id}: no flags in the current detection runs", markup=False)
+        return
+    table = Table(title=f"why {account_id} is flagged")
+    for col in ("rule", "value", "threshold", "movements", "run"):
+        table.add_column(col)
+    for r in out["reasons"]:
+        mv = ", ".join(r["movements"][:5]) + (f" (+{len(r['movements']) - 5})" if len(r["movements"]) > 5 else "")
+        table.add_row(r["rule"], _num(r["value"]), _num(r["threshold"]), mv, r["run"] or "")
+    console.print(table)
+
+
+def _num(v: object) -> str:
+    return f"{v:,.2f}" if isinstance(v, (int, float)) else str(v)

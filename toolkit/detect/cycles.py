@@ -1,0 +1,320 @@
+"""Cycles: money that comes back to where it started within days, shrinking only by fees.
+
+Why time and amounts: static cycles are everywhere in a payment graph (friends paying each other
+back, a customer refunded by a shop). A laundering loop is different: its hops follow each other
+in time, the loop closes within days, and every hop carries about the same amount.
+
+Definition (``L`` = :attr:`~TypologyParams.cycle_max_length`, ``W`` =
+:attr:`~TypologyParams.cycle_window_s`, ``tol`` = :attr:`~TypologyParams.cycle_amount_tolerance`):
+a directed cycle ``v0 -> v1 -> ... -> v(h-1) -> v0`` of ``h = 2..L`` distinct accounts is reported
+when transfers ``e1..eh`` along it exist, in some rotation, with
+
+- ``t(e1) <= t(e2) <= ... <= t(eh)`` (each hop at or after the previous one),
+- ``t(eh) - t(e1) <= W`` (the loop closes within ``W``),
+- ``|a(ej) - a(e1)| <= tol * a(e1)`` for every hop (amounts within ``±tol`` of the first).
+
+Each cycle (set of accounts in cyclic order) is reported **once**, in its canonical rotation
+starting at its smallest account row (``account``; the others in order in ``accounts``), with the
+strongest of its valid transfer sequences as evidence and the number of distinct valid sequences
+in ``details["instances"]``.
+
+Score: ``0.3 + 0.7 * mean(1 - span / W, 1 - max_deviation / tol, shrinking)`` where
+``shrinking`` is 1 when no hop is larger than the one before (fees only ever take). A loop that
+passes all rules scores at least 0.3; a fast, fee-shrinking loop of near-equal amounts near 1.
+
+How the search is bounded: accounts outside a strongly connected component with more than one
+account (scipy.sparse.csgraph) cannot be on a cycle and are dropped with their transfers. The
+search then starts from every remaining transfer as the *first* hop ``e1`` and grows the loop
+from both ends at once, a level (one hop) per round for all starts together: the forward end
+follows transfers out of the last account reached, the backward end follows transfers into the
+account the loop must return through, both restricted to ``[t(e1), t(e1) + W]``, to the running
+time order and to the amount band of ``e1``. Each round a state extends the end with fewer
+candidate transfers, so a loop through one busy hub costs as little as the quiet side allows;
+the ends meeting closes a cycle. All valid transfer sequences are enumerated exactly, in
+memory-bounded batches of start transfers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from toolkit.findings import Finding
+from toolkit.frames import Network
+from toolkit.detect.params import TypologyParams
+from toolkit.detect.view import Detection, FlowView, as_view
+from toolkit.detect.windows import chunks_by_weight, expand_ranges
+
+__all__ = ["detect_cycles", "cycle_score"]
+
+#: Start transfers searched together (bounds the memory of one batch of search states).
+_START_BATCH = 200_000
+#: Most candidate extensions materialised at once within one round.
+_EXPAND_BUDGET = 4_000_000
+
+
+def cycle_score(span_s: np.ndarray, max_dev: np.ndarray, shrinking: np.ndarray, window_s: int, tol: float) -> np.ndarray:
+    """Strength of valid cycles in [0.3, 1]: fast, equal-amount, fee-shrinking loops score high."""
+    time_term = 1.0 - np.asarray(span_s, dtype=np.float64) / window_s if window_s > 0 else np.ones(np.shape(span_s))
+    amount_term = 1.0 - np.asarray(max_dev, dtype=np.float64) / tol if tol > 0 else np.ones(np.shape(max_dev))
+    mean = (np.clip(time_term, 0, 1) + np.clip(amount_term, 0, 1) + np.asarray(shrinking, dtype=np.float64)) / 3.0
+    return 0.3 + 0.7 * mean
+
+
+class _Edges:
+    """The transfers that can lie on a cycle, as rows of the view's out-side (edge ids).
+
+    No copy of the transfers is made: the forward end searches ``view.out`` (sorted by sender,
+    time), the backward end ``view.inn`` (sorted by receiver, time) mapped to out-rows, and rows
+    that are cash or cannot lie on a cycle are masked out (``alive``).
+    """
+
+    def __init__(self, view: FlowView) -> None:
+        out, inn = view.out, view.inn
+        n = view.n_accounts
+        self.out, self.inn, self.stride = out, inn, view.stride
+        alive = out.cp >= 0
+        rows = np.flatnonzero(alive)
+        if len(rows):
+            src, dst = out.acc[rows], out.cp[rows]
+            g = csr_matrix((np.ones(len(rows), dtype=np.int8), (src, dst)), shape=(n, n))
+            del src, dst
+            _, labels = connected_components(g, directed=True, connection="strong")
+            del g
+            alive[rows] = labels[out.acc[rows]] == labels[out.cp[rows]]
+        self.alive = alive
+        # in-row -> out-row of the same transfer (-1 for cash), through the movement rows.
+        n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
+        out_row = np.full(n_mov, -1, dtype=np.int64 if len(out) >= 2**31 else np.int32)
+        out_row[out.mov[rows]] = rows
+        self.in_to_out = out_row[inn.mov]
+        del out_row
+        self.in_alive = (inn.cp >= 0) & alive[np.maximum(self.in_to_out, 0)]
+        self.n = int(np.count_nonzero(alive))
+
+    def src(self, e: np.ndarray) -> np.ndarray:
+        return self.out.acc[e]
+
+    def dst(self, e: np.ndarray) -> np.ndarray:
+        return self.out.cp[e]
+
+    def t(self, e: np.ndarray) -> np.ndarray:
+        return self.out.ts_rel(e)
+
+    def amount(self, e: np.ndarray) -> np.ndarray:
+        return self.out.amount[e]
+
+    def mov(self, e: np.ndarray) -> np.ndarray:
+        return self.out.mov[e].astype(np.int64)
+
+
+def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
+    """Time-respecting cycles of 2..L accounts with near-equal amounts, each reported once.
+
+    Returns
+    -------
+    Detection
+        ``findings``: rule ``cycle``, ``account`` the smallest account row of the cycle,
+        ``accounts`` the other accounts in cycle order, ``movements`` the transfers of the
+        strongest valid sequence in time order, ``value`` the length, ``threshold`` ``L``,
+        ``details`` ``length``, ``span_s``, ``first_amount``, ``last_amount``, ``shrink`` (``1 -
+        last / first``), ``max_deviation`` (largest ``|a - a1| / a1``), ``shrinking``,
+        ``instances``. ``stats``: ``cycles`` (number of reported cycles through each account).
+    """
+    p = params or TypologyParams()
+    view = as_view(data, p.usd_rates)
+    edges = _Edges(view)
+    per_account = np.zeros(view.n_accounts, dtype=np.int64)
+    found: dict[int, list[np.ndarray]] = {}
+    alive = np.flatnonzero(edges.alive)
+    for lo in range(0, len(alive), _START_BATCH):
+        starts = alive[lo : lo + _START_BATCH].astype(np.int64)
+        for h, seqs in _search(edges, starts, p).items():
+            found.setdefault(h, []).append(seqs)
+    findings: list[Finding] = []
+    for h in sorted(found):
+        seqs = np.concatenate(found[h])
+        findings.extend(_cycle_findings(view, edges, seqs, p))
+    findings.sort(key=lambda f: (f.account, f.accounts, f.window))
+    for f in findings:
+        per_account[f.account] += 1
+        per_account[list(f.accounts)] += 1
+    return Detection("cycle", findings, {"cycles": per_account})
+
+
+def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, np.ndarray]:
+    """All valid transfer sequences whose first (earliest) hop is one of ``starts``.
+
+    Returns
+    -------
+    dict of int -> ndarray
+        Cycle length -> array ``(K, length)`` of edge ids (out-rows) in hop order.
+    """
+    L, w, tol = p.cycle_max_length, p.cycle_window_s, p.cycle_amount_tolerance
+    stride = edges.stride
+    out_key, in_key = edges.out.key, edges.inn.key
+    n = len(starts)
+    result: dict[int, list[np.ndarray]] = {}
+    if n == 0:
+        return {}
+    # State of a partial loop: forward end (fnode, ftime), backward end (bnode, btime); the loop
+    # is s -> ... -> fnode ~~> bnode -> ... -> s with the gap fnode ~~> bnode still open.
+    t1 = edges.t(starts)
+    st = {
+        "fnode": edges.dst(starts).astype(np.int64),
+        "ftime": t1,
+        "bnode": edges.src(starts).astype(np.int64),
+        "btime": t1 + w,
+        "nf": np.ones(n, dtype=np.int8),
+        "nb": np.zeros(n, dtype=np.int8),
+        "a1": edges.amount(starts),  # the band is |a - a1| <= tol * a1, evaluated as written
+    }
+    idx_t = edges.in_to_out.dtype
+    E = np.full((n, L), -1, dtype=idx_t)  # forward edges at 0..nf-1, backward at L-nb..L-1
+    E[:, 0] = starts
+    V = np.full((n, L), -1, dtype=edges.out.acc.dtype)  # s at 0, forward nodes 1..nf, backward L-nb..
+    V[:, 0] = st["bnode"]
+    V[:, 1] = st["fnode"]
+
+    for hops in range(1, L):
+        if len(st["a1"]) == 0:
+            break
+        f_lo = np.searchsorted(out_key, st["fnode"] * stride + st["ftime"], side="left")
+        f_hi = np.searchsorted(out_key, st["fnode"] * stride + st["btime"], side="right")
+        b_lo = np.searchsorted(in_key, st["bnode"] * stride + st["ftime"], side="left")
+        b_hi = np.searchsorted(in_key, st["bnode"] * stride + st["btime"], side="right")
+        cf, cb = f_hi - f_lo, b_hi - b_lo
+        alive = (cf > 0) & (cb > 0)
+        closed: list[np.ndarray] = []
+        new_states: list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = []
+        for forward, sel in ((True, np.flatnonzero(alive & (cf <= cb))), (False, np.flatnonzero(alive & (cf > cb)))):
+            if len(sel) == 0:
+                continue
+            lo, hi = (f_lo[sel], f_hi[sel]) if forward else (b_lo[sel], b_hi[sel])
+            for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
+                rep, pos = expand_ranges(lo[a:b], hi[a:b])
+                if forward:
+                    ok = edges.alive[pos]
+                    x = pos[ok]
+                else:
+                    ok = edges.in_alive[pos]
+                    x = edges.in_to_out[pos[ok]].astype(np.int64)
+                rows = sel[a:b][rep[ok]]
+                del rep, pos, ok
+                a1 = st["a1"][rows]
+                ok = np.abs(edges.amount(x) - a1) <= tol * a1
+                rows, x = rows[ok], x[ok]
+                y = (edges.dst(x) if forward else edges.src(x)).astype(np.int64)
+                meet = y == (st["bnode"][rows] if forward else st["fnode"][rows])
+                if meet.any():
+                    r = rows[meet]
+                    closed.append(_close(E[r], x[meet], st["nf"][r], st["nb"][r], L))
+                if hops + 1 < L:
+                    go = ~meet
+                    rows, x, y = rows[go], x[go], y[go]
+                    fresh = ~(V[rows] == y[:, None]).any(axis=1)
+                    new_states.append((forward, rows[fresh], x[fresh], y[fresh]))
+        if closed:
+            result.setdefault(hops + 1, []).extend(closed)
+        if hops + 1 >= L or not new_states:
+            break
+        st, E, V = _advance(st, E, V, new_states, edges, L)
+    return {h: np.concatenate(v) for h, v in result.items()}
+
+
+def _close(E: np.ndarray, x: np.ndarray, nf: np.ndarray, nb: np.ndarray, L: int) -> np.ndarray:
+    """Edge sequences of closed loops: forward edges, the closing edge ``x``, backward edges."""
+    h = int(nf[0]) + int(nb[0]) + 1
+    j = np.arange(h)[None, :]
+    nf_, nb_ = nf.astype(np.int64)[:, None], nb.astype(np.int64)[:, None]
+    col = np.where(j < nf_, j, L - nb_ + (j - nf_ - 1))
+    seq = np.take_along_axis(E, np.clip(col, 0, L - 1), axis=1).astype(np.int64)
+    seq[j.repeat(len(x), 0) == nf_] = x
+    return seq
+
+
+def _advance(st: dict, E: np.ndarray, V: np.ndarray, new_states: list, edges: _Edges, L: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The states of the next round from the surviving extensions."""
+    parts: list[tuple[dict, np.ndarray, np.ndarray]] = []
+    for forward, rows, x, y in new_states:
+        if len(rows) == 0:
+            continue
+        s = {k: v[rows] for k, v in st.items()}
+        e_, v_ = E[rows], V[rows]
+        r = np.arange(len(rows))
+        if forward:
+            e_[r, s["nf"]] = x
+            v_[r, s["nf"].astype(np.int64) + 1] = y
+            s["fnode"], s["ftime"] = y, edges.t(x)
+            s["nf"] = s["nf"] + 1
+        else:
+            col = L - 1 - s["nb"].astype(np.int64)
+            e_[r, col] = x
+            v_[r, col] = y
+            s["bnode"], s["btime"] = y, edges.t(x)
+            s["nb"] = s["nb"] + 1
+        parts.append((s, e_, v_))
+    if not parts:
+        return {k: v[:0] for k, v in st.items()}, E[:0], V[:0]
+    merged = {k: np.concatenate([pt[0][k] for pt in parts]) for k in st}
+    return merged, np.concatenate([pt[1] for pt in parts]), np.concatenate([pt[2] for pt in parts])
+
+
+def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: TypologyParams) -> list[Finding]:
+    """One finding per distinct cycle among the valid sequences ``seqs`` (all of one length)."""
+    K, h = seqs.shape
+    nodes = edges.src(seqs).astype(np.int64)
+    rot = np.argmin(nodes, axis=1)
+    idx = (rot[:, None] + np.arange(h)[None, :]) % h
+    canon = np.take_along_axis(nodes, idx, axis=1)
+    amounts = edges.amount(seqs)
+    times = edges.t(seqs)
+    span = times[:, -1] - times[:, 0]
+    dev = np.abs(amounts - amounts[:, :1]).max(axis=1) / amounts[:, 0]
+    shrinking = np.all(amounts[:, 1:] <= amounts[:, :-1], axis=1) if h > 1 else np.ones(K, bool)
+    score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
+    # Distinct transfer sets (ties in time can enumerate one set from two starting hops).
+    sets = np.sort(seqs, axis=1)
+    _, first_of_set = np.unique(sets, axis=0, return_index=True)
+    first_of_set = np.sort(first_of_set)
+    canon_u, inv = np.unique(canon[first_of_set], axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    instances = np.bincount(inv, minlength=len(canon_u))
+    cand = first_of_set
+    # Strongest sequence per cycle: highest score, then earliest, then smallest movement rows.
+    mov_seq = edges.mov(seqs[cand])
+    keys = [mov_seq[:, j] for j in range(h - 1, -1, -1)] + [times[cand, 0], -score[cand], inv]
+    order = np.lexsort(keys)
+    inv_o = inv[order]
+    pick = order[np.r_[True, inv_o[1:] != inv_o[:-1]]]
+    out: list[Finding] = []
+    for i in pick.tolist():
+        q = int(cand[i])
+        c = canon[q]
+        seq = seqs[q]
+        a_first, a_last = float(amounts[q, 0]), float(amounts[q, -1])
+        out.append(
+            Finding(
+                rule="cycle",
+                account=int(c[0]),
+                movements=tuple(int(m) for m in edges.mov(seq)),
+                value=float(h),
+                threshold=float(p.cycle_max_length),
+                accounts=tuple(int(a) for a in c[1:]),
+                window=(view.t0 + int(times[q, 0]), view.t0 + int(times[q, -1])),
+                score=float(score[q]),
+                details={
+                    "length": h,
+                    "span_s": int(span[q]),
+                    "window_s": int(p.cycle_window_s),
+                    "first_amount": a_first,
+                    "last_amount": a_last,
+                    "shrink": 1.0 - a_last / a_first if a_first > 0 else 0.0,
+                    "max_deviation": float(dev[q]),
+                    "shrinking": bool(shrinking[q]),
+                    "instances": int(instances[inv[i]]),
+                },
+            )
+        )
+    return out

@@ -1,0 +1,337 @@
+"""Layering: pass-through accounts that forward almost everything they receive, and their chains.
+
+Why dwell time: every account that pays bills forwards money; what sets a layering account apart
+is that the money it receives *leaves again within days* and little stays. Following individual
+dollars first-in first-out through an account gives, for every received dollar, when it left
+(its dwell); a layer is an account where most dollars leave within the dwell window. Several such
+accounts paying each other in quick succession (chains, stacks, bipartite layers) are the
+signature of layering.
+
+Definitions (``r`` = :attr:`~TypologyParams.layering_min_ratio`, ``D`` =
+:attr:`~TypologyParams.layering_max_dwell_s`):
+
+pass-through ratio
+    Inflows (transfers in and cash deposits) and outflows (transfers out and cash withdrawals) of
+    an account are matched first-in first-out, amounts in USD cents. Outflows first consume the
+    smallest opening balance that keeps the account out of overdraft (money from before the
+    data), then inflows in time order; at equal times inflows come first, so a same-second
+    forward has dwell 0. The ratio is the share of the account's inflow that leaves within ``D``
+    of arriving. An account is **pass-through** when the ratio is ``>= r`` and it made at least
+    one transfer.
+median dwell
+    Amount-weighted median time between arrival and departure of the forwarded money.
+chain length
+    Pass-through accounts linked by transfers ``u -> v`` (both pass-through) form chains when each
+    hop follows the previous one within ``D`` (``t_prev <= t <= t_prev + D``). An account's chain
+    length is the number of accounts on the longest such chain through it (1 when alone), capped
+    at :attr:`~TypologyParams.layering_max_chain`; ``layer_size`` is the size of its connected
+    group of linked pass-through accounts (chains, stacks, bipartite layers alike).
+
+Score: ``ratio * (1 - 0.5 * min(1, median_dwell / D)) * (0.4 + 0.6 * (1 - 1 / chain_length))``:
+grows with the ratio, with the shortness of the dwell and with the chain; a lone pass-through
+account stays below 0.4, a long fast chain approaches 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from toolkit.findings import Finding
+from toolkit.frames import Network
+from toolkit.detect.params import TypologyParams
+from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
+from toolkit.detect.windows import account_max, evidence_per_group, expand_ranges, unique_per_group
+
+__all__ = ["detect_layering", "pass_through", "PassThrough", "layering_score"]
+
+
+def layering_score(ratio: np.ndarray | float, median_dwell_s: np.ndarray | float, chain_length: np.ndarray | float, max_dwell_s: int) -> np.ndarray | float:
+    """Strength of a pass-through account in [0, 1]."""
+    r = np.clip(np.asarray(ratio, dtype=np.float64), 0.0, 1.0)
+    d = np.asarray(median_dwell_s, dtype=np.float64)
+    dwell_term = 1.0 - 0.5 * (np.clip(d / max_dwell_s, 0.0, 1.0) if max_dwell_s > 0 else (d > 0))
+    c = np.maximum(np.asarray(chain_length, dtype=np.float64), 1.0)
+    out = r * dwell_term * (0.4 + 0.6 * (1.0 - 1.0 / c))
+    return out if out.ndim else float(out)
+
+
+def _cents(side: FlowSide) -> np.ndarray:
+    return np.rint(side.amount * 100.0).astype(np.int64)
+
+
+def _excl_cumsum(x: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(x) + 1, dtype=np.int64)
+    np.cumsum(x, out=out[1:])
+    return out
+
+
+#: Outflow rows matched per round (bounds the memory of the matched pairs).
+_FIFO_CHUNK = 500_000
+
+
+@dataclass(frozen=True, eq=False)
+class PassThrough:
+    """First-in first-out matching of every account's inflows to its outflows.
+
+    Attributes
+    ----------
+    in_cents, forwarded_cents, opening_cents : ndarray of int64 / float64, per account
+        Total inflow, the part of it that left within the dwell window, and the opening balance
+        assumed (the smallest that keeps the account out of overdraft).
+    ratio : ndarray of float64, per account
+        ``forwarded / inflow`` (NaN without inflow).
+    passing : ndarray of bool, per account
+        Ratio ``>= min_ratio`` and at least one transfer.
+    pair_in, pair_out, pair_cents, pair_dwell, pair_acc : ndarray
+        The matched (inflow row of ``view.inn``, outflow row of ``view.out``) pieces of the
+        *passing* accounts: cents carried, seconds between arrival and departure, account.
+    """
+
+    in_cents: np.ndarray
+    forwarded_cents: np.ndarray
+    opening_cents: np.ndarray
+    ratio: np.ndarray
+    passing: np.ndarray
+    pair_in: np.ndarray
+    pair_out: np.ndarray
+    pair_cents: np.ndarray
+    pair_dwell: np.ndarray
+    pair_acc: np.ndarray
+
+
+def pass_through(view: FlowView, max_dwell_s: int, min_ratio: float) -> PassThrough:
+    """Match inflows to outflows first-in first-out, per account, all accounts at once.
+
+    Every account's cents are laid out on one global axis (account after account): the inflow
+    rows cover ``[opening + CI_{j-1}, opening + CI_j)`` of their account's stretch, the outflow
+    rows ``[CO_{k-1}, CO_k)``, so the inflows an outflow carries are found with two
+    :func:`numpy.searchsorted` calls for all outflows together, and exactly (integer cents).
+    """
+    inn, out = view.inn, view.out
+    n = view.n_accounts
+    ci, co = _cents(inn), _cents(out)
+    CIg, COg = _excl_cumsum(ci), _excl_cumsum(co)
+    in_base, out_base = CIg[inn.ptr], COg[out.ptr]  # per account (length n + 1)
+    in_total = in_base[1:] - in_base[:-1]
+    out_total = out_base[1:] - out_base[:-1]
+    out_acc = out.acc.astype(np.int64)
+    in_acc = inn.acc.astype(np.int64)
+    # Opening balance: the largest shortfall of inflows (up to each outflow's time) behind outflows.
+    shortfall = COg[1:] - out_base[out_acc]
+    shortfall -= CIg[np.searchsorted(inn.key, out.key, side="right")] - in_base[out_acc]
+    opening = np.maximum(account_max(shortfall, out, n, fill=0), 0).astype(np.int64)
+    del shortfall
+    # Lay every account's cents on one global axis so one searchsorted matches all accounts.
+    span = np.maximum(opening + in_total, out_total) + 1
+    offset = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(span, out=offset[1:])
+    ie = offset[in_acc] + opening[in_acc] + (CIg[1:] - in_base[in_acc])  # end of each inflow
+    del in_acc, CIg
+    active = view.active()
+    forwarded = np.zeros(n)
+    passing = np.zeros(n, dtype=bool)
+    ratio = np.full(n, np.nan)
+    has_in = in_total > 0
+    parts: list[tuple[np.ndarray, ...]] = []
+    # Chunks of whole accounts, so an account's ratio is complete within its chunk.
+    bounds = out.ptr[np.searchsorted(out.ptr, np.arange(0, len(out), _FIFO_CHUNK))]
+    bounds = np.unique(np.r_[bounds, len(out)])
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        acc = out_acc[a:b]
+        os_ = offset[acc] + (COg[a:b] - out_base[acc])
+        oe = os_ + co[a:b]
+        j_lo = np.maximum(np.searchsorted(ie, os_, side="right"), inn.ptr[acc])
+        j_hi = np.minimum(np.searchsorted(ie, oe - 1, side="right") + 1, inn.ptr[acc + 1])
+        j_hi = np.where(co[a:b] > 0, j_hi, j_lo)
+        k, j = expand_ranges(j_lo, j_hi)
+        del j_lo, j_hi
+        cents = np.minimum(ie[j], oe[k]) - np.maximum(ie[j] - ci[j], os_[k])
+        good = cents > 0
+        k, j, cents = k[good] + a, j[good], cents[good]
+        dwell = out.ts_rel(k) - inn.ts_rel(j)
+        pacc = out_acc[k]
+        quick = dwell <= max_dwell_s
+        forwarded += np.bincount(pacc[quick], weights=cents[quick], minlength=n)
+        lo_acc, hi_acc = int(acc[0]), int(acc[-1]) + 1
+        sl = slice(lo_acc, hi_acc)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio[sl] = np.where(has_in[sl], forwarded[sl] / np.where(has_in[sl], in_total[sl], 1), np.nan)
+        passing[sl] = active[sl] & has_in[sl] & (ratio[sl] >= min_ratio)
+        sel = passing[pacc]
+        parts.append((j[sel].astype(np.int64), k[sel].astype(np.int64), cents[sel], dwell[sel], pacc[sel]))
+    # Accounts with inflow but no outflow at all were never in a chunk: ratio 0.
+    ratio = np.where(has_in & np.isnan(ratio), 0.0, ratio)
+    cat = [np.concatenate([pt[i] for pt in parts]) if parts else np.zeros(0, np.int64) for i in range(5)]
+    return PassThrough(
+        in_cents=in_total,
+        forwarded_cents=forwarded,
+        opening_cents=opening,
+        ratio=ratio,
+        passing=passing,
+        pair_in=cat[0],
+        pair_out=cat[1],
+        pair_cents=cat[2],
+        pair_dwell=cat[3],
+        pair_acc=cat[4],
+    )
+
+
+def _weighted_median(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    """Per group the smallest value at which the cumulative weight reaches half (NaN if none)."""
+    out = np.full(n, np.nan)
+    if len(group) == 0:
+        return out
+    order = np.lexsort((value, group))
+    g, v, wt = group[order], value[order], weight[order].astype(np.float64)
+    cw = np.cumsum(wt)
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], len(g)]
+    base = np.r_[0.0, cw][starts]
+    total = cw[ends - 1] - base
+    half = base + total / 2.0
+    # First row of the group whose cumulative weight reaches half.
+    pos = np.searchsorted(cw, half, side="left")
+    pos = np.clip(pos, starts, ends - 1)
+    out[g[starts]] = v[pos]
+    return out
+
+
+def _chain_levels(src: np.ndarray, dst: np.ndarray, t: np.ndarray, d: int, stride: int, cap: int, forward: bool) -> np.ndarray:
+    """Longest timely chain of linked edges ending (``forward``) or starting at every edge.
+
+    ``forward``: level(e) = 1 + max level(e') over edges e' into src(e) with t(e) - d <= t(e') <=
+    t(e). Computed by rounds of "is there a predecessor of level >= k" (a prefix count over the
+    predecessors sorted by (account, time)), so each round is one vectorised pass.
+    """
+    m = len(src)
+    level = np.ones(m, dtype=np.int64)
+    if m == 0:
+        return level
+    if forward:  # predecessors: edges into src(e), sorted by (dst, t)
+        key = dst * stride + t
+        q_lo, q_hi = src * stride + t - d, src * stride + t
+    else:  # successors: edges out of dst(e), sorted by (src, t)
+        key = src * stride + t
+        q_lo, q_hi = dst * stride + t, dst * stride + t + d
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    lo = np.searchsorted(skey, q_lo, side="left")
+    hi = np.searchsorted(skey, q_hi, side="right")
+    for k in range(2, cap + 1):
+        ind = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(level[order] >= k - 1, out=ind[1:])
+        up = (ind[hi] - ind[lo] > 0) & (level == k - 1)
+        if not up.any():
+            break
+        level[up] = k
+    return level
+
+
+def detect_layering(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
+    """Pass-through accounts (ratio ``>= r`` within dwell ``D``) with their chain length.
+
+    Returns
+    -------
+    Detection
+        ``findings``: rule ``layering``, one per pass-through account: ``account`` it,
+        ``accounts`` the pass-through accounts it is linked to by transfers, ``movements`` the
+        inflows and outflows that carried money through within ``D``, ``value`` the ratio,
+        ``threshold`` ``r``, ``details`` ``ratio``, ``inflow``, ``forwarded``,
+        ``median_dwell_s``, ``chain_length``, ``layer_size``, ``layer`` (smallest account row
+        of its group), ``upstream``/``downstream`` (linked pass-through senders / receivers).
+        ``stats``: ``pass_through_ratio`` (NaN without inflow), ``median_dwell_s`` (NaN unless
+        pass-through) and ``chain_length`` (0 unless pass-through), per account.
+    """
+    p = params or TypologyParams()
+    view = as_view(data, p.usd_rates)
+    n, D = view.n_accounts, p.layering_max_dwell_s
+    inn, out = view.inn, view.out
+    pt = pass_through(view, D, p.layering_min_ratio)
+    ratio, passing = pt.ratio, pt.passing
+    median = _weighted_median(pt.pair_acc, pt.pair_dwell, pt.pair_cents, n)
+
+    # Links between pass-through accounts and the chains they form.
+    tr = np.flatnonzero(out.cp >= 0)
+    link = tr[passing[out.acc[tr]] & passing[out.cp[tr]]]
+    del tr
+    ls, ld = out.acc[link].astype(np.int64), out.cp[link].astype(np.int64)
+    lt = out.ts_rel(link)
+    f = _chain_levels(ls, ld, lt, D, view.stride, p.layering_max_chain, forward=True)
+    b = _chain_levels(ls, ld, lt, D, view.stride, p.layering_max_chain, forward=False)
+    chain = np.where(passing, 1, 0).astype(np.int64)
+    if len(link):
+        through = np.minimum(f + b, p.layering_max_chain)
+        np.maximum.at(chain, ls, through)
+        np.maximum.at(chain, ld, through)
+        g = csr_matrix((np.ones(len(link), dtype=np.int8), (ls, ld)), shape=(n, n))
+        _, comp = connected_components(g, directed=True, connection="weak")
+    else:
+        comp = np.arange(n)
+    members = np.flatnonzero(passing)
+    comp_size = np.bincount(comp[members], minlength=int(comp.max(initial=0)) + 1)
+    comp_min = np.full(len(comp_size), n, dtype=np.int64)
+    np.minimum.at(comp_min, comp[members], members)
+
+    stats = {
+        "pass_through_ratio": ratio,
+        "median_dwell_s": np.where(passing, median, np.nan),
+        "chain_length": chain,
+    }
+    nm = len(members)
+    if nm == 0:
+        return Detection("layering", [], stats)
+    score = layering_score(ratio[members], median[members], chain[members], D)
+    # Evidence: the pieces that left within D, per pass-through account.
+    quick = pt.pair_dwell <= D
+    grp = np.searchsorted(members, pt.pair_acc[quick])
+    jin, kout = pt.pair_in[quick], pt.pair_out[quick]
+    ev_group = np.concatenate([grp, grp])
+    ev_mov = np.concatenate([inn.mov[jin], out.mov[kout]]).astype(np.int64)
+    ev_ts = np.concatenate([inn.ts_rel(jin), out.ts_rel(kout)])
+    evidence = evidence_per_group(
+        ev_group, ev_mov, np.concatenate([inn.amount[jin], out.amount[kout]]), ev_ts, nm, p.evidence_limit
+    )
+    _, n_ev = unique_per_group(ev_group, ev_mov, nm)
+    t_lo = np.full(nm, np.iinfo(np.int64).max)
+    t_hi = np.full(nm, np.iinfo(np.int64).min)
+    np.minimum.at(t_lo, ev_group, ev_ts)
+    np.maximum.at(t_hi, ev_group, ev_ts)
+    # Linked pass-through neighbours: receivers (downstream) and senders (upstream).
+    down_g, up_g = np.searchsorted(members, ls), np.searchsorted(members, ld)
+    nbrs, _ = unique_per_group(np.concatenate([down_g, up_g]), np.concatenate([ld, ls]), nm)
+    _, n_down = unique_per_group(down_g, ld, nm)
+    _, n_up = unique_per_group(up_g, ls, nm)
+    mem = members.tolist()
+    findings = []
+    for i, a in enumerate(mem):
+        c = int(comp[a])
+        findings.append(
+            Finding(
+                rule="layering",
+                account=a,
+                movements=evidence[i],
+                value=float(ratio[a]),
+                threshold=float(p.layering_min_ratio),
+                accounts=nbrs[i],
+                window=(view.t0 + int(t_lo[i]), view.t0 + int(t_hi[i])) if n_ev[i] else None,
+                score=float(score[i]),
+                details={
+                    "ratio": float(ratio[a]),
+                    "inflow": float(pt.in_cents[a] / 100.0),
+                    "forwarded": float(pt.forwarded_cents[a] / 100.0),
+                    "median_dwell_s": float(median[a]),
+                    "max_dwell_s": int(D),
+                    "chain_length": int(chain[a]),
+                    "layer_size": int(comp_size[c]),
+                    "layer": int(comp_min[c]),
+                    "upstream": int(n_up[i]),
+                    "downstream": int(n_down[i]),
+                    "movements": int(n_ev[i]),
+                },
+            )
+        )
+    return Detection("layering", findings, stats)

@@ -1,0 +1,413 @@
+"""Scatter-gather and gather-scatter: money split over several accounts and joined again.
+
+Why time matters here: a firm paying five suppliers who all bank with one wholesaler is a
+scatter-gather in the static graph; what makes it laundering is that the *same* money fans out
+and comes back together within days, each intermediate forwarding only after it received.
+
+Definitions (``k``, ``W`` from :class:`~toolkit.detect.params.TypologyParams`):
+
+scatter_gather (``sg_min_intermediates``, ``sg_window_s``)
+    A source ``s``, a sink ``d != s`` and at least ``k`` distinct intermediates ``m`` such that
+    for each ``m`` there are transfers ``s -> m`` at ``t1`` and ``m -> d`` at ``t2 >= t1``, all of
+    them inside one window ``[T, T + W]``. Reported on the source.
+gather_scatter (``gs_min_counterparties``, ``gs_window_s``)
+    A hub ``h`` and a window ``[T, T + W]`` with a split time ``tau``: at least ``k`` distinct
+    senders pay ``h`` within ``[T, tau]`` and ``h`` pays at least ``k`` distinct receivers within
+    ``[tau, T + W]`` (gather first, then scatter). Reported on the hub.
+
+Windows are chosen greedily per source-sink pair (per hub), earliest first, never overlapping.
+
+Score: ``(1 - 0.5 * k / c) * (0.2 + 0.8 * balance)`` with ``c`` the number of intermediates
+(for gather-scatter the smaller side) and ``balance = min(a, b) / max(a, b)`` of the amounts
+scattered and gathered: the same money going out and coming back together scores high, a
+coincidental shape with unrelated amounts low.
+
+How it stays fast: only transfers that lie in a window where the source has ``>= k`` distinct
+receivers (the sink ``>= k`` distinct senders) can be hops of a scatter-gather, so two-hop paths
+are expanded from those alone, in memory-bounded chunks of source accounts; the distinct
+intermediates of every candidate window are then counted for all windows at once with interval
+coverage (see :func:`_window_distinct`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.findings import Finding
+from toolkit.frames import Network
+from toolkit.detect.fan import fan_score
+from toolkit.detect.params import TypologyParams
+from toolkit.detect.view import Detection, FlowView, as_view
+from toolkit.detect.windows import (
+    chunks_by_weight,
+    covered_rows,
+    distinct_window_counts,
+    evidence_per_group,
+    expand_ranges,
+    greedy_starts,
+    limit_evidence,
+    pair_links,
+    unique_per_group,
+)
+
+__all__ = ["detect_scatter_gather", "detect_gather_scatter"]
+
+#: Most two-hop paths held in memory at once (about 100 MB of temporaries).
+_PAIR_BUDGET = 2_000_000
+
+
+def _balance(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    hi = np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(hi > 0, np.minimum(a, b) / hi, 0.0)
+    return out if out.ndim else float(out)
+
+
+def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
+    """Sources that scatter to ``>= k`` intermediates which all forward to one sink within ``W``.
+
+    Returns
+    -------
+    Detection
+        ``findings``: rule ``scatter_gather``, ``account`` the source, ``accounts`` the
+        intermediates (ascending) followed by the sink, ``movements`` both hops of every path in
+        the window, ``value`` the number of intermediates, ``threshold`` ``k``, ``details``
+        ``intermediates``, ``sink``, ``scattered``, ``gathered``, ``balance``, ``span_s``,
+        ``paths``. ``stats``: ``max_intermediates`` per account (as source).
+    """
+    p = params or TypologyParams()
+    view = as_view(data, p.usd_rates)
+    k, w = p.sg_min_intermediates, p.sg_window_s
+    out, inn = view.out, view.inn
+    n_acc = view.n_accounts
+    max_int = np.zeros(n_acc, dtype=np.int64)
+    if len(out) == 0:
+        return Detection("scatter_gather", [], {"max_intermediates": max_int})
+
+    # Hops that can be part of a pattern: the first hop in a window where the source fans out to
+    # >= k, the second in a window where the sink collects from >= k.
+    tr_out = out.cp >= 0
+    d_out, end_out = distinct_window_counts(out, w)
+    first_ok = covered_rows(np.flatnonzero(tr_out & (d_out >= k)), end_out, len(out)) & tr_out
+    del d_out, end_out
+    d_in, end_in = distinct_window_counts(inn, w)
+    tr_in = inn.cp >= 0
+    sink_rows = covered_rows(np.flatnonzero(tr_in & (d_in >= k)), end_in, len(inn)) & tr_in
+    del d_in, end_in
+    n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
+    sinkward = np.zeros(n_mov, dtype=bool)
+    sinkward[inn.mov[sink_rows]] = True
+    second_ok = sinkward[out.mov]
+    del sinkward, sink_rows
+    cs_second = np.concatenate([[0], np.cumsum(second_ok, dtype=np.int64)])
+
+    r1 = np.flatnonzero(first_ok)
+    mid = out.cp[r1].astype(np.int64)
+    t1 = out.ts_rel(r1)
+    lo = np.searchsorted(out.key, mid * out.stride + t1, side="left")
+    hi = np.searchsorted(out.key, mid * out.stride + t1 + w, side="right")
+    keep = cs_second[hi] > cs_second[lo]
+    r1, lo, hi = r1[keep], lo[keep], hi[keep]
+    del mid, t1, keep, cs_second
+
+    findings: list[Finding] = []
+    # Chunks of whole source accounts, so every (source, sink) group is complete in one chunk.
+    src_of = out.acc[r1]
+    bounds = np.flatnonzero(np.r_[True, src_of[1:] != src_of[:-1], True])
+    weights = np.add.reduceat(hi - lo, bounds[:-1]) if len(r1) else np.zeros(0, np.int64)
+    for a, b in chunks_by_weight(weights, _PAIR_BUDGET):
+        sel = slice(int(bounds[a]), int(bounds[b]))
+        found, best = _sg_chunk(view, p, r1[sel], lo[sel], hi[sel], second_ok)
+        findings.extend(found)
+        if len(best[0]):
+            np.maximum.at(max_int, best[0], best[1])
+    return Detection("scatter_gather", findings, {"max_intermediates": max_int})
+
+
+def _sg_chunk(
+    view: FlowView, p: TypologyParams, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray, second_ok: np.ndarray
+) -> tuple[list[Finding], tuple[np.ndarray, np.ndarray]]:
+    """Scatter-gather findings of the first hops ``r1`` (whole source accounts)."""
+    k, w = p.sg_min_intermediates, p.sg_window_s
+    out = view.out
+    n_acc = view.n_accounts
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    rep, r2 = expand_ranges(lo, hi)
+    r1 = r1[rep]
+    src = out.acc[r1].astype(np.int64)
+    sink = out.cp[r2].astype(np.int64)
+    ok = second_ok[r2] & (sink != src)
+    r1, r2, src, sink = r1[ok], r2[ok], src[ok], sink[ok]
+    if len(r1) == 0:
+        return [], empty
+    mid = out.cp[r1].astype(np.int64)
+    # Groups (source, sink) with >= k distinct intermediates over the whole period.
+    group = src * n_acc + sink
+    triple_g, triple_m = _unique_pairs(group, mid)
+    gs, gcount = np.unique(triple_g, return_counts=True)
+    cand = gs[gcount >= k]
+    keep = np.isin(group, cand)
+    if not keep.any():
+        return [], empty
+    r1, r2, mid, group = r1[keep], r2[keep], mid[keep], group[keep]
+    t1, t2 = out.ts_rel(r1), out.ts_rel(r2)
+    grank = np.searchsorted(cand, group).astype(np.int64)
+    order = np.lexsort((r2, r1, t2, t1, grank))
+    r1, r2, mid, grank, t1, t2 = r1[order], r2[order], mid[order], grank[order], t1[order], t2[order]
+    stride = out.stride
+    ikey = grank * stride + t1
+
+    anchor_key, distinct = _window_distinct(grank, mid, t1, t2, w, stride)
+    chosen = greedy_starts(anchor_key, np.flatnonzero(distinct >= k), w)
+    best_src = cand[grank[np.searchsorted(ikey, anchor_key[distinct >= 1], side="left")]] // n_acc
+    best = (best_src, distinct[distinct >= 1])
+
+    findings: list[Finding] = []
+    for a in chosen.tolist():
+        t_anchor = int(anchor_key[a] % stride)
+        g = int(anchor_key[a] // stride)
+        i0 = int(np.searchsorted(ikey, anchor_key[a], side="left"))
+        i1 = int(np.searchsorted(ikey, anchor_key[a] + w, side="right"))
+        inside = np.arange(i0, i1)[t2[i0:i1] <= t_anchor + w]
+        mids = np.unique(mid[inside])
+        first, second = np.unique(r1[inside]), np.unique(r2[inside])
+        scattered = float(out.amount[first].sum())
+        gathered = float(out.amount[second].sum())
+        bal = _balance(scattered, gathered)
+        gid = int(cand[g])
+        s, d = gid // n_acc, gid % n_acc
+        rows = np.concatenate([first, second])
+        ts = out.ts_rel(rows)
+        c = len(mids)
+        findings.append(
+            Finding(
+                rule="scatter_gather",
+                account=s,
+                movements=limit_evidence(out.mov[rows], out.amount[rows], ts, p.evidence_limit),
+                value=float(c),
+                threshold=float(k),
+                accounts=tuple(int(x) for x in mids) + (d,),
+                window=(view.t0 + int(ts.min()), view.t0 + int(ts.max())),
+                score=float(fan_score(c, k, bal)),
+                details={
+                    "intermediates": c,
+                    "sink": d,
+                    "scattered": scattered,
+                    "gathered": gathered,
+                    "balance": float(bal),
+                    "span_s": int(ts.max() - ts.min()),
+                    "window_s": int(w),
+                    "paths": int(len(inside)),
+                    "movements": int(len(rows)),
+                },
+            )
+        )
+    return findings, best
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(a, b)`` pairs, sorted."""
+    if len(a) == 0:
+        return a, b
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    new = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[new], b[new]
+
+
+def _window_distinct(
+    grank: np.ndarray, mid: np.ndarray, t1: np.ndarray, t2: np.ndarray, w: int, stride: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct intermediates of the window anchored at every distinct (group, t1).
+
+    A path (t1, t2) lies in the window ``[T, T + W]`` exactly when ``t2 - W <= T <= t1``, an
+    interval of anchors. An intermediate counts for an anchor when any of its paths covers it,
+    so per (group, intermediate) the intervals are sorted and each adds coverage only beyond the
+    furthest anchor its predecessors reached; a difference array then counts, for all anchors
+    at once, the intermediates covering them.
+
+    Returns
+    -------
+    anchor_key : ndarray of int64
+        ``group * stride + T``, ascending.
+    distinct : ndarray of int64
+    """
+    ikey = grank * stride + t1
+    anchor_key = np.unique(ikey)
+    a_lo = np.searchsorted(anchor_key, grank * stride + t2 - w, side="left")
+    a_hi = np.searchsorted(anchor_key, ikey, side="right") - 1
+    seg = grank * (int(mid.max()) + 1) + mid
+    order = np.lexsort((a_hi, a_lo, seg))
+    seg, a_lo, a_hi = seg[order], a_lo[order], a_hi[order]
+    n = len(seg)
+    # Furthest anchor reached by earlier intervals of the same segment.
+    seg_start = np.r_[True, seg[1:] != seg[:-1]]
+    big = np.int64(len(anchor_key) + 2)
+    seg_id = np.cumsum(seg_start) - 1
+    reach = np.maximum.accumulate(seg_id * big + a_hi)
+    prev_reach = np.empty(n, dtype=np.int64)
+    prev_reach[0] = -1
+    prev_reach[1:] = reach[:-1] - seg_id[1:] * big  # negative when the previous row is another segment
+    prev_reach[seg_start] = -1
+    eff_lo = np.maximum(a_lo, prev_reach + 1)
+    add = eff_lo <= a_hi
+    diff = np.bincount(eff_lo[add], minlength=len(anchor_key) + 1).astype(np.int64)
+    diff -= np.bincount(a_hi[add] + 1, minlength=len(anchor_key) + 1)
+    return anchor_key, np.cumsum(diff[:-1])
+
+
+def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
+    """Hubs that gather from ``>= k`` senders, then scatter to ``>= k`` receivers, within ``W``.
+
+    Returns
+    -------
+    Detection
+        ``findings``: rule ``gather_scatter``, ``account`` the hub, ``accounts`` the senders
+        and receivers (ascending), ``movements`` the gathered transfers within ``[T, tau_out]``
+        and the scattered ones within ``[tau_in, T + W]`` (``tau_in``: the ``k``-th distinct
+        sender has paid; ``tau_out``: the last time from which ``k`` distinct receivers are
+        still paid), ``value`` ``min(senders, receivers)``, ``threshold`` ``k``, ``details``
+        ``senders``, ``receivers``, ``counterparties``, ``gathered``, ``scattered``, ``balance``,
+        ``span_s``. ``stats``: ``max_counterparties`` per hub (0 where no finding).
+
+    Notes
+    -----
+    A valid split exists exactly when ``tau_in <= tau_out``: the senders seen by ``tau`` only
+    grow with ``tau`` and the receivers paid from ``tau`` on only shrink. Both times are found
+    for all candidate windows at once by stepping one row per round from the window's start
+    (``tau_in``) and end (``tau_out``); a row is a new sender when the previous transfer from
+    the same sender is before the window, a new receiver when the next transfer to the same
+    receiver is after it.
+    """
+    p = params or TypologyParams()
+    view = as_view(data, p.usd_rates)
+    k, w = p.gs_min_counterparties, p.gs_window_s
+    out, inn = view.out, view.inn
+    n_acc = view.n_accounts
+    best = np.zeros(n_acc, dtype=np.int64)
+    if len(out) == 0 or len(inn) == 0:
+        return Detection("gather_scatter", [], {"max_counterparties": best})
+    prev_in = pair_links(inn)[0]
+    d_in, end_in = distinct_window_counts(inn, w, prev_in)
+    prev_out, nxt_out = pair_links(out)
+    d_out, _ = distinct_window_counts(out, w, prev_out)
+    del prev_out
+    tr_in, tr_out = inn.cp >= 0, out.cp >= 0
+    cand = np.flatnonzero(tr_in & (d_in >= k))
+    del d_in
+    # Necessary: the hub's out-window starting at its first outflow after T has >= k receivers.
+    o_lo = np.searchsorted(out.key, inn.key[cand], side="left")
+    o_hi = np.searchsorted(out.key, inn.key[cand] + w, side="right")
+    ok = (o_hi > o_lo) & (d_out[np.minimum(o_lo, len(out) - 1)] >= k)
+    cand, o_lo, o_hi = cand[ok], o_lo[ok], o_hi[ok]
+    del d_out, ok
+    e_in = end_in[cand]
+    del end_in
+    tau_in_row = _kth_new(cand, e_in, tr_in, prev_in, k, forward=True)
+    tau_out_row = _kth_new(o_lo, o_hi, tr_out, nxt_out, k, forward=False)
+    del prev_in, nxt_out
+    found = (tau_in_row >= 0) & (tau_out_row >= 0)
+    tau_in = np.where(found, inn.ts_rel(np.maximum(tau_in_row, 0)), 0)
+    tau_out = np.where(found, out.ts_rel(np.maximum(tau_out_row, 0)), -1)
+    valid = found & (tau_in <= tau_out)
+    chosen_rows = greedy_starts(inn.key, cand[valid], w)
+    ci = np.searchsorted(cand, chosen_rows)
+    if len(ci) == 0:
+        return Detection("gather_scatter", [], {"max_counterparties": best})
+    hub = inn.acc[cand[ci]].astype(np.int64)
+    stride = view.stride
+    g_end = np.minimum(e_in[ci], np.searchsorted(inn.key, hub * stride + tau_out[ci], side="right"))
+    s_lo = np.maximum(o_lo[ci], np.searchsorted(out.key, hub * stride + tau_in[ci], side="left"))
+    g1, r1 = expand_ranges(cand[ci], g_end)
+    keep = tr_in[r1]
+    g1, r1 = g1[keep], r1[keep]
+    g2, r2 = expand_ranges(s_lo, o_hi[ci])
+    keep = tr_out[r2]
+    g2, r2 = g2[keep], r2[keep]
+    nf = len(ci)
+    _, n_send = unique_per_group(g1, inn.cp[r1].astype(np.int64), nf)
+    _, n_recv = unique_per_group(g2, out.cp[r2].astype(np.int64), nf)
+    cps, _ = unique_per_group(np.concatenate([g1, g2]), np.concatenate([inn.cp[r1], out.cp[r2]]).astype(np.int64), nf)
+    gathered = np.bincount(g1, weights=inn.amount[r1], minlength=nf)
+    scattered = np.bincount(g2, weights=out.amount[r2], minlength=nf)
+    bal = _balance(gathered, scattered)
+    c = np.minimum(n_send, n_recv)
+    score = fan_score(c, k, bal)
+    ts1, ts2 = inn.ts_rel(r1), out.ts_rel(r2)
+    t_lo = np.full(nf, np.iinfo(np.int64).max)
+    t_hi = np.full(nf, np.iinfo(np.int64).min)
+    for g_, t_ in ((g1, ts1), (g2, ts2)):
+        np.minimum.at(t_lo, g_, t_)
+        np.maximum.at(t_hi, g_, t_)
+    evidence = evidence_per_group(
+        np.concatenate([g1, g2]),
+        np.concatenate([inn.mov[r1], out.mov[r2]]).astype(np.int64),
+        np.concatenate([inn.amount[r1], out.amount[r2]]),
+        np.concatenate([ts1, ts2]),
+        nf,
+        p.evidence_limit,
+    )
+    n_mov = np.bincount(g1, minlength=nf) + np.bincount(g2, minlength=nf)
+    np.maximum.at(best, hub, c)
+    hubs = hub.tolist()
+    findings = [
+        Finding(
+            rule="gather_scatter",
+            account=hubs[j],
+            movements=evidence[j],
+            value=float(c[j]),
+            threshold=float(k),
+            accounts=cps[j],
+            window=(view.t0 + int(t_lo[j]), view.t0 + int(t_hi[j])),
+            score=float(score[j]),
+            details={
+                "senders": int(n_send[j]),
+                "receivers": int(n_recv[j]),
+                "counterparties": int(c[j]),
+                "gathered": float(gathered[j]),
+                "scattered": float(scattered[j]),
+                "balance": float(bal[j]),
+                "span_s": int(t_hi[j] - t_lo[j]),
+                "window_s": int(w),
+                "movements": int(n_mov[j]),
+            },
+        )
+        for j in range(nf)
+    ]
+    return Detection("gather_scatter", findings, {"max_counterparties": best})
+
+
+#: Rounds of one-row steps before the remaining windows are finished one by one.
+_STEP_ROUNDS = 64
+
+
+def _kth_new(lo: np.ndarray, hi: np.ndarray, is_tr: np.ndarray, link: np.ndarray, k: int, forward: bool) -> np.ndarray:
+    """Row of the ``k``-th distinct counterparty of every window ``lo..hi-1``, or -1.
+
+    ``forward``: scanning from ``lo`` up, a transfer row ``x`` is new when ``link[x]`` (the
+    previous row with the same counterparty) ``< lo``. Backward: scanning from ``hi - 1`` down,
+    ``y`` is new when ``link[y]`` (the next such row) ``>= hi``.
+    """
+    n = len(lo)
+    res = np.full(n, -1, dtype=np.int64)
+    cnt = np.zeros(n, dtype=np.int64)
+    act = np.arange(n)
+    for off in range(_STEP_ROUNDS):
+        if len(act) == 0:
+            return res
+        x = lo[act] + off if forward else hi[act] - 1 - off
+        inside = x < hi[act] if forward else x >= lo[act]
+        act, x = act[inside], x[inside]
+        new = is_tr[x] & ((link[x] < lo[act]) if forward else (link[x] >= hi[act]))
+        cnt[act] += new
+        done = new & (cnt[act] >= k)
+        res[act[done]] = x[done]
+        act = act[~done]
+    for a in act.tolist():  # long windows with many repeats: finish each one vectorised
+        rows = np.arange(lo[a], hi[a]) if forward else np.arange(hi[a] - 1, lo[a] - 1, -1)
+        new = is_tr[rows] & ((link[rows] < lo[a]) if forward else (link[rows] >= hi[a]))
+        hit = np.flatnonzero(np.cumsum(new) >= k)
+        if len(hit):
+            res[a] = rows[hit[0]]
+    return res

@@ -421,5 +421,6 @@ def _load_alerts(db: Database, file: Path, fs: FileSummary, batch_size: int) -> 
     fs.rows = len(frame)
     for start in range(0, len(frame), batch_size):
         part = {k: v[start : start + batch_size] for k, v in params.items()}
-        db.run_one("load/alerts", **part)
-    fs.loaded = len(frame)
+        row = db.run_one("load/alerts", **part)
+        fs.loaded += int(row["written"]) if row else 0
+    fs.already_present = fs.rows - fs.loaded

@@ -43,7 +43,7 @@ def read_network(db: Database) -> Network:
     def refs(values: list) -> np.ndarray:
         if not values:
             return np.empty(0, dtype=np.int64)
-        pos = index.get_indexer(pd.Series(values, dtype=object).fillna("\x00"))
+        pos = index.get_indexer(pd.Series(values, dtype=object))
         return pos.astype(np.int64)  # -1 where null (cash side)
 
     mids = np.array(m.get("ids", []), dtype=object)

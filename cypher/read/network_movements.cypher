@@ -15,6 +15,7 @@ CALL () {
   RETURN w.id AS id, 2 AS kind, a.id AS src, null AS dst, w.amount AS amount, w.currency AS currency,
          w.ts.epochSeconds AS ts, w.channel AS channel
 }
-RETURN collect(id) AS ids, collect(kind) AS kinds, collect(src) AS src, collect(dst) AS dst,
+RETURN collect(id) AS ids, collect(kind) AS kinds, collect(coalesce(src, "")) AS src,
+       collect(coalesce(dst, "")) AS dst,
        collect(amount) AS amounts, collect(currency) AS currencies, collect(ts) AS ts,
        collect(channel) AS channels

@@ -17,6 +17,7 @@ The library never prints; ``progress(n)`` is called with the number of rows hand
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -122,6 +123,8 @@ def plan_files(path: Path, fmt: str | None) -> list[tuple[Path, str]]:
     plan: list[tuple[Path, str]] = []
     if fmt in (None, "native"):
         acc, mov = _find(path, F.NATIVE_ACCOUNTS_FILE), _find(path, F.NATIVE_MOVEMENTS_FILE)
+        if acc and C.detect_role(read_header(acc), acc) != "native_accounts":
+            acc = None  # an AMLSim accounts.csv
         if acc or mov:
             if acc:
                 plan.append((acc, C.detect_role(read_header(acc), acc)))
@@ -400,7 +403,7 @@ def _malformed(chunk: Chunk, rej: _Rejects, fs: FileSummary) -> None:
             "row": [r if r is not None else "" for r, _t in chunk.malformed],
             "field": "",
             "reason": "wrong number of fields for the header",
-            "record": [t for _r, t in chunk.malformed],
+            "record": [json.dumps(t, ensure_ascii=False) for _r, t in chunk.malformed],
         }
     )
     rej.write(rows)

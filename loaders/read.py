@@ -116,7 +116,8 @@ def iter_chunks(path: Path, chunk_rows: int = 200_000) -> Iterator[Chunk]:
         return
 
     read_opts = pacsv.ReadOptions(
-        column_names=names, skip_rows=1, block_size=8 << 20, encoding="utf8"
+        column_names=names, skip_rows=1, block_size=8 << 20, encoding="utf8",
+        use_threads=False,  # so that the parser knows the line number of a malformed row
     )
     conv = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names},

@@ -90,7 +90,7 @@ class _Edges:
         out_row[out.mov[rows]] = rows
         self.in_to_out = out_row[inn.mov]
         del out_row
-        self.in_alive = (inn.cp >= 0) & alive[np.maximum(self.in_to_out, 0)]
+        self.in_alive = (self.in_to_out >= 0) & (alive[np.maximum(self.in_to_out, 0)] if len(alive) else False)
         self.n = int(np.count_nonzero(alive))
 
     def src(self, e: np.ndarray) -> np.ndarray:
@@ -180,10 +180,8 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
     for hops in range(1, L):
         if len(st["a1"]) == 0:
             break
-        f_lo = np.searchsorted(out_key, st["fnode"] * stride + st["ftime"], side="left")
-        f_hi = np.searchsorted(out_key, st["fnode"] * stride + st["btime"], side="right")
-        b_lo = np.searchsorted(in_key, st["bnode"] * stride + st["ftime"], side="left")
-        b_hi = np.searchsorted(in_key, st["bnode"] * stride + st["btime"], side="right")
+        f_lo, f_hi = _ranges(out_key, st["fnode"] * stride, st["ftime"], st["btime"])
+        b_lo, b_hi = _ranges(in_key, st["bnode"] * stride, st["ftime"], st["btime"])
         cf, cb = f_hi - f_lo, b_hi - b_lo
         alive = (cf > 0) & (cb > 0)
         closed: list[np.ndarray] = []
@@ -221,6 +219,23 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
             break
         st, E, V = _advance(st, E, V, new_states, edges, L)
     return {h: np.concatenate(v) for h, v in result.items()}
+
+
+def _ranges(key: np.ndarray, base: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``[lo, hi)`` of the sorted ``key`` with ``base + t_lo <= key <= base + t_hi``.
+
+    Large query batches are searched in sorted order (and put back): binary searches over
+    millions of keys are several times faster when consecutive queries are close.
+    """
+    q_lo, q_hi = base + t_lo, base + t_hi
+    if len(q_lo) < 50_000:
+        return np.searchsorted(key, q_lo, side="left"), np.searchsorted(key, q_hi, side="right")
+    order = np.argsort(q_lo)
+    lo = np.empty(len(q_lo), dtype=np.int64)
+    hi = np.empty(len(q_lo), dtype=np.int64)
+    lo[order] = np.searchsorted(key, q_lo[order], side="left")
+    hi[order] = np.searchsorted(key, q_hi[order], side="right")
+    return lo, hi
 
 
 def _close(E: np.ndarray, x: np.ndarray, nf: np.ndarray, nb: np.ndarray, L: int) -> np.ndarray:

@@ -23,9 +23,13 @@ fan_out
 One hub can have several fans: windows are chosen greedily (earliest qualifying window, then the
 next one starting after it ends), so they never overlap.
 
-Score: ``(1 - 0.5 * n / c) * (0.2 + 0.8 * moved_on_share)`` with ``c`` the number of
-counterparties: 0.5 for a fan of exactly ``n`` whose money all moves on, towards 1 for large
-fans, and at most 0.2 when nothing moves on (friends paying one person).
+Score (:func:`fan_score`): ``(1 - 0.5 * n / c) * (0.2 + 0.8 * moved_on_share) * surprise``
+with ``c`` the number of counterparties: 0.5 for a fan of exactly ``n`` whose money all moves on,
+towards 1 for large fans, at most 0.2 of that when nothing moves on (friends paying one person).
+``surprise = clip(-log10(usual_chance) / 2, 0, 1)`` where ``usual_chance``
+(:meth:`~toolkit.detect.view.FlowView.chance`) is how many windows this busy the hub's own
+ordinary rate would produce over the data span: a shop whose every week looks like a fan scores
+near 0, a quiet account that suddenly hears from many senders keeps its score.
 """
 
 from __future__ import annotations
@@ -46,14 +50,36 @@ from toolkit.detect.windows import (
     unique_per_group,
 )
 
-__all__ = ["detect_fan_in", "detect_fan_out", "fan_score"]
+__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "surprise"]
 
 
-def fan_score(counterparties: np.ndarray | float, n: int, moved_on_share: np.ndarray | float) -> np.ndarray | float:
-    """Strength of a fan in [0, 1]: size above the threshold times how much money moves on."""
+def surprise(chance: np.ndarray | float) -> np.ndarray | float:
+    """``clip(-log10(chance) / 2, 0, 1)``: 1 when at most 1 in 100 spans would show the window
+    by ordinary traffic, 0 when ordinary traffic shows it at least once per span."""
+    c = np.asarray(chance, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        out = np.clip(-np.log10(c) / 2.0, 0.0, 1.0)
+    return out if out.ndim else float(out)
+
+
+def fan_score(
+    counterparties: np.ndarray | float,
+    n: int,
+    moved_on_share: np.ndarray | float,
+    chance: np.ndarray | float | None = None,
+) -> np.ndarray | float:
+    """Strength of a fan in [0, 1].
+
+    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance)`` (the last factor 1 when
+    ``chance`` is ``None``): size above the threshold, how much of the money moves on, and how
+    far the window stands out from the account's own usual traffic
+    (:meth:`~toolkit.detect.view.FlowView.chance`).
+    """
     c = np.maximum(np.asarray(counterparties, dtype=np.float64), 1.0)
     s = np.clip(np.asarray(moved_on_share, dtype=np.float64), 0.0, 1.0)
     out = np.clip((1.0 - 0.5 * n / c), 0.0, 1.0) * (0.2 + 0.8 * s)
+    if chance is not None:
+        out = out * surprise(chance)
     return out if out.ndim else float(out)
 
 
@@ -72,7 +98,7 @@ def detect_fan_in(data: Network | FlowView, params: TypologyParams | None = None
         ``findings``: rule ``fan_in``, ``account`` the hub, ``accounts`` the senders,
         ``movements`` the fan's transfers and the hub's outflows within the window, ``value`` the
         number of distinct senders, ``threshold`` ``n``, ``details`` ``counterparties``,
-        ``transfers``, ``total``, ``outflow``, ``moved_on_share``, ``span_s``, ``movements``
+        ``transfers``, ``total``, ``outflow``, ``moved_on_share``, ``usual_chance``, ``span_s``, ``movements``
         (count before the evidence limit). ``stats``: ``max_counterparties`` (most distinct
         senders in any window of length ``W``) and ``moved_on_share`` (of that window), per
         account.
@@ -132,7 +158,7 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
             share_at_max[accs] = _share(cs_other[hi] - cs_other[lo], total)
     stats = {"max_counterparties": max_cp, "moved_on_share": share_at_max}
 
-    chosen = greedy_starts(side.key, np.flatnonzero(is_tr & (distinct >= n)), w)
+    chosen = greedy_starts(side.key, np.flatnonzero(is_tr & (distinct >= n)), w, view.stride)
     del distinct
     if len(chosen) == 0:
         return Detection(rule, [], stats)
@@ -152,8 +178,9 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     g2, r2 = expand_ranges(lo, hi)
     k = len(chosen)
     cps, c = unique_per_group(g1, side.cp[r1].astype(np.int64), k)
-    score = fan_score(c, n, share)
     n_tr = np.bincount(g1, minlength=k)
+    chance = view.chance(side, side.acc[chosen], n_tr, n_tr, w)
+    score = fan_score(c, n, share, chance)
     ts1, ts2 = side.ts_rel(r1), other.ts_rel(r2)
     w_lo, w_hi = t_first.copy(), t_last.copy()
     if len(g2):
@@ -186,6 +213,7 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
                 "total": float(total[j]),
                 flow_key: float(through[j]),
                 "moved_on_share": float(share[j]),
+                "usual_chance": float(chance[j]),
                 "span_s": int(t_last[j] - t_first[j]),
                 "window_s": int(w),
                 "movements": int(n_ev[j]),

@@ -70,7 +70,7 @@ def _excl_cumsum(x: np.ndarray) -> np.ndarray:
 
 
 #: Outflow rows matched per round (bounds the memory of the matched pairs).
-_FIFO_CHUNK = 500_000
+_FIFO_CHUNK = 250_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,24 +113,29 @@ def pass_through(view: FlowView, max_dwell_s: int, min_ratio: float) -> PassThro
     """
     inn, out = view.inn, view.out
     n = view.n_accounts
-    ci, co = _cents(inn), _cents(out)
-    CIg, COg = _excl_cumsum(ci), _excl_cumsum(co)
+    ci = _cents(inn)
+    CIg = _excl_cumsum(ci)
+    COg = _excl_cumsum(_cents(out))
     in_base, out_base = CIg[inn.ptr], COg[out.ptr]  # per account (length n + 1)
     in_total = in_base[1:] - in_base[:-1]
     out_total = out_base[1:] - out_base[:-1]
-    out_acc = out.acc.astype(np.int64)
-    in_acc = inn.acc.astype(np.int64)
     # Opening balance: the largest shortfall of inflows (up to each outflow's time) behind outflows.
-    shortfall = COg[1:] - out_base[out_acc]
-    shortfall -= CIg[np.searchsorted(inn.key, out.key, side="right")] - in_base[out_acc]
-    opening = np.maximum(account_max(shortfall, out, n, fill=0), 0).astype(np.int64)
-    del shortfall
+    sf = np.searchsorted(inn.key, out.key, side="right")
+    sf = CIg[sf]
+    sf -= in_base[out.acc]
+    sf -= COg[1:]
+    sf += out_base[out.acc]  # sf = -(outflow so far - inflow so far)
+    opening = np.maximum(account_max(-sf, out, n, fill=0), 0).astype(np.int64)
+    del sf
     # Lay every account's cents on one global axis so one searchsorted matches all accounts.
     span = np.maximum(opening + in_total, out_total) + 1
     offset = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(span, out=offset[1:])
-    ie = offset[in_acc] + opening[in_acc] + (CIg[1:] - in_base[in_acc])  # end of each inflow
-    del in_acc, CIg
+    del span
+    ie = CIg[1:] - in_base[inn.acc]  # end of each inflow on the global axis
+    del CIg
+    ie += offset[inn.acc]
+    ie += opening[inn.acc]
     active = view.active()
     forwarded = np.zeros(n)
     passing = np.zeros(n, dtype=bool)
@@ -141,28 +146,28 @@ def pass_through(view: FlowView, max_dwell_s: int, min_ratio: float) -> PassThro
     bounds = out.ptr[np.searchsorted(out.ptr, np.arange(0, len(out), _FIFO_CHUNK))]
     bounds = np.unique(np.r_[bounds, len(out)])
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        acc = out_acc[a:b]
+        acc = out.acc[a:b]
+        co = COg[a + 1 : b + 1] - COg[a:b]
         os_ = offset[acc] + (COg[a:b] - out_base[acc])
-        oe = os_ + co[a:b]
+        oe = os_ + co
         j_lo = np.maximum(np.searchsorted(ie, os_, side="right"), inn.ptr[acc])
         j_hi = np.minimum(np.searchsorted(ie, oe - 1, side="right") + 1, inn.ptr[acc + 1])
-        j_hi = np.where(co[a:b] > 0, j_hi, j_lo)
+        j_hi = np.where(co > 0, j_hi, j_lo)
         k, j = expand_ranges(j_lo, j_hi)
         del j_lo, j_hi
         cents = np.minimum(ie[j], oe[k]) - np.maximum(ie[j] - ci[j], os_[k])
         good = cents > 0
         k, j, cents = k[good] + a, j[good], cents[good]
         dwell = out.ts_rel(k) - inn.ts_rel(j)
-        pacc = out_acc[k]
+        pacc = out.acc[k]
         quick = dwell <= max_dwell_s
         forwarded += np.bincount(pacc[quick], weights=cents[quick], minlength=n)
-        lo_acc, hi_acc = int(acc[0]), int(acc[-1]) + 1
-        sl = slice(lo_acc, hi_acc)
+        sl = slice(int(acc[0]), int(acc[-1]) + 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio[sl] = np.where(has_in[sl], forwarded[sl] / np.where(has_in[sl], in_total[sl], 1), np.nan)
         passing[sl] = active[sl] & has_in[sl] & (ratio[sl] >= min_ratio)
         sel = passing[pacc]
-        parts.append((j[sel].astype(np.int64), k[sel].astype(np.int64), cents[sel], dwell[sel], pacc[sel]))
+        parts.append((j[sel].astype(np.int64), k[sel].astype(np.int64), cents[sel], dwell[sel], pacc[sel].astype(np.int64)))
     # Accounts with inflow but no outflow at all were never in a chunk: ratio 0.
     ratio = np.where(has_in & np.isnan(ratio), 0.0, ratio)
     cat = [np.concatenate([pt[i] for pt in parts]) if parts else np.zeros(0, np.int64) for i in range(5)]

@@ -77,7 +77,7 @@ class TypologyParams:
     layering_max_chain : int, default 32
         Chains of pass-through accounts are measured up to this length (a loop of pass-through
         accounts would otherwise be an endless chain).
-    evidence_limit : int, default 200
+    evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
     rare_share : float, default 0.001
@@ -103,7 +103,7 @@ class TypologyParams:
     layering_min_ratio: float = 0.8
     layering_max_dwell_s: int = 3 * DAY
     layering_max_chain: int = 32
-    evidence_limit: int = 200
+    evidence_limit: int = 50
     rare_share: float = 0.001
     member_weight: float = 0.5
     usd_rates: Mapping[str, float] | None = None

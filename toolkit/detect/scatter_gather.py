@@ -17,10 +17,13 @@ gather_scatter (``gs_min_counterparties``, ``gs_window_s``)
 
 Windows are chosen greedily per source-sink pair (per hub), earliest first, never overlapping.
 
-Score: ``(1 - 0.5 * k / c) * (0.2 + 0.8 * balance)`` with ``c`` the number of intermediates
-(for gather-scatter the smaller side) and ``balance = min(a, b) / max(a, b)`` of the amounts
-scattered and gathered: the same money going out and coming back together scores high, a
-coincidental shape with unrelated amounts low.
+Score: :func:`~toolkit.detect.fan.fan_score` with ``c`` the number of intermediates (for
+gather-scatter the smaller side) and ``balance = min(a, b) / max(a, b)`` of the amounts
+scattered and gathered in place of the moved-on share: the same money going out and coming back
+together scores high, a coincidental shape with unrelated amounts low. Gather-scatter also has
+the surprise factor, with the chance that the hub's ordinary traffic gives both sides in one
+window (the two Poisson tails multiplied), because a busy shop buys and sells every week;
+scatter-gather needs none, its gather at one sink is itself the unusual part.
 
 How it stays fast: only transfers that lie in a window where the source has ``>= k`` distinct
 receivers (the sink ``>= k`` distinct senders) can be hops of a scatter-gather, so two-hop paths
@@ -159,7 +162,7 @@ def _sg_chunk(
     ikey = grank * stride + t1
 
     anchor_key, distinct = _window_distinct(grank, mid, t1, t2, w, stride)
-    chosen = greedy_starts(anchor_key, np.flatnonzero(distinct >= k), w)
+    chosen = greedy_starts(anchor_key, np.flatnonzero(distinct >= k), w, stride)
     best_src = cand[grank[np.searchsorted(ikey, anchor_key[distinct >= 1], side="left")]] // n_acc
     best = (best_src, distinct[distinct >= 1])
 
@@ -269,7 +272,7 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
         sender has paid; ``tau_out``: the last time from which ``k`` distinct receivers are
         still paid), ``value`` ``min(senders, receivers)``, ``threshold`` ``k``, ``details``
         ``senders``, ``receivers``, ``counterparties``, ``gathered``, ``scattered``, ``balance``,
-        ``span_s``. ``stats``: ``max_counterparties`` per hub (0 where no finding).
+        ``usual_chance``, ``span_s``. ``stats``: ``max_counterparties`` per hub (0 where no finding).
 
     Notes
     -----
@@ -311,7 +314,7 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     tau_in = np.where(found, inn.ts_rel(np.maximum(tau_in_row, 0)), 0)
     tau_out = np.where(found, out.ts_rel(np.maximum(tau_out_row, 0)), -1)
     valid = found & (tau_in <= tau_out)
-    chosen_rows = greedy_starts(inn.key, cand[valid], w)
+    chosen_rows = greedy_starts(inn.key, cand[valid], w, view.stride)
     ci = np.searchsorted(cand, chosen_rows)
     if len(ci) == 0:
         return Detection("gather_scatter", [], {"max_counterparties": best})
@@ -333,7 +336,10 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     scattered = np.bincount(g2, weights=out.amount[r2], minlength=nf)
     bal = _balance(gathered, scattered)
     c = np.minimum(n_send, n_recv)
-    score = fan_score(c, k, bal)
+    n_g, n_s = np.bincount(g1, minlength=nf), np.bincount(g2, minlength=nf)
+    # Both sides unusual for the hub: the chance of the pair under its ordinary traffic.
+    chance = view.chance(inn, hub, n_g, n_g, w) * view.chance(out, hub, n_s, n_s, w) / max(view.span / w, 1.0)
+    score = fan_score(c, k, bal, chance)
     ts1, ts2 = inn.ts_rel(r1), out.ts_rel(r2)
     t_lo = np.full(nf, np.iinfo(np.int64).max)
     t_hi = np.full(nf, np.iinfo(np.int64).min)
@@ -348,7 +354,7 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
         nf,
         p.evidence_limit,
     )
-    n_mov = np.bincount(g1, minlength=nf) + np.bincount(g2, minlength=nf)
+    n_mov = n_g + n_s
     np.maximum.at(best, hub, c)
     hubs = hub.tolist()
     findings = [
@@ -368,6 +374,7 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
                 "gathered": float(gathered[j]),
                 "scattered": float(scattered[j]),
                 "balance": float(bal[j]),
+                "usual_chance": float(chance[j]),
                 "span_s": int(t_hi[j] - t_lo[j]),
                 "window_s": int(w),
                 "movements": int(n_mov[j]),

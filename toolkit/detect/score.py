@@ -106,37 +106,24 @@ class AccountScores:
     finding_rarity: np.ndarray
 
 
-def _attribution(f: Finding, member_weight: float) -> list[tuple[int, float]]:
-    if f.rule == "cycle":
-        return [(f.account, 1.0)] + [(a, 1.0) for a in f.accounts]
-    if f.rule == "scatter_gather":
-        return [(f.account, 1.0)] + [(a, member_weight) for a in f.accounts]
-    return [(f.account, 1.0)]
+def _commonness(typ: np.ndarray, shapes: np.ndarray, h_find: np.ndarray, h_acc: np.ndarray, n_active: int) -> np.ndarray:
+    """``p(f)`` for every finding, typology by typology.
 
-
-def _commonness(findings: Sequence[Finding], shapes: np.ndarray, n_active: int) -> np.ndarray:
-    """``p(f)`` for every finding, typology by typology."""
-    p = np.ones(len(findings))
-    rules = np.array([f.rule for f in findings], dtype=object)
-    for rule in TYPOLOGY_IDS:
-        idx = np.flatnonzero(rules == rule)
+    ``h_find``/``h_acc`` list the shape holders: (finding, account) pairs whose account shows the
+    finding's shape (the finding's account, and every member of a cycle).
+    """
+    p = np.ones(len(typ))
+    for t in range(len(TYPOLOGY_IDS)):
+        idx = np.flatnonzero(typ == t)
         if len(idx) == 0:
             continue
-        # Shape holders: the account, and for cycles every member (all are "on" the cycle).
-        holder, hv, hq = [], [], []
-        for i in idx.tolist():
-            f = findings[i]
-            who = (f.account,) + (tuple(f.accounts) if rule == "cycle" else ())
-            for a in who:
-                holder.append(a)
-                hv.append(shapes[i, 0])
-                hq.append(shapes[i, 1])
-        holder_a = np.asarray(holder, dtype=np.int64)
-        accs, inv = np.unique(holder_a, return_inverse=True)
+        sel = typ[h_find] == t
+        hf, ha = h_find[sel], h_acc[sel]
+        accs, inv = np.unique(ha, return_inverse=True)
         V = np.full(len(accs), -np.inf)
         Q = np.full(len(accs), -np.inf)
-        np.maximum.at(V, inv, np.asarray(hv))
-        np.maximum.at(Q, inv, np.asarray(hq))
+        np.maximum.at(V, inv, shapes[hf, 0])
+        np.maximum.at(Q, inv, shapes[hf, 1])
         vu = np.unique(V)
         vi = np.searchsorted(vu, V)
         qb = np.clip(np.floor(Q * _Q_BINS + 1e-9), 0, _Q_BINS).astype(np.int64)
@@ -177,60 +164,74 @@ def score_accounts(
     AccountScores
     """
     p = params or TypologyParams()
-    typ_findings = [f for f in findings if f.rule in _TYP_INDEX]
+    n_typ = len(TYPOLOGY_IDS)
     n_active = int(np.count_nonzero(active)) if active is not None else n_accounts
-    nf = len(findings)
-    common = np.ones(nf)
-    rarity = np.zeros(nf)
-    by = np.zeros((n_accounts, len(TYPOLOGY_IDS)))
-    hits = np.zeros((n_accounts, len(TYPOLOGY_IDS)), dtype=np.int64)
-    if not typ_findings:
+    common = np.ones(len(findings))
+    rarity = np.zeros(len(findings))
+    by = np.zeros((n_accounts, n_typ))
+    hits = np.zeros((n_accounts, n_typ), dtype=np.int64)
+    pos = np.array([i for i, f in enumerate(findings) if f.rule in _TYP_INDEX], dtype=np.int64)
+    if len(pos) == 0:
         return AccountScores(np.zeros(n_accounts), by, hits, {}, common, rarity)
-    pos = [i for i, f in enumerate(findings) if f.rule in _TYP_INDEX]
-    shapes = np.array([shape_of(f) for f in typ_findings], dtype=np.float64).reshape(-1, 2)
-    pc = _commonness(typ_findings, shapes, n_active)
+    tf = [findings[i] for i in pos.tolist()]
+    nf = len(tf)
+    typ = np.fromiter((_TYP_INDEX[f.rule] for f in tf), dtype=np.int64, count=nf)
+    acc = np.fromiter((f.account for f in tf), dtype=np.int64, count=nf)
+    fscore = np.fromiter((f.score for f in tf), dtype=np.float64, count=nf)
+    shapes = np.array([shape_of(f) for f in tf], dtype=np.float64).reshape(-1, 2)
+    # Attributions (finding, account, weight): the finding's account, plus cycle members (full
+    # weight, they also hold the shape) and scatter-gather intermediates and sink.
+    cyc, sg = _TYP_INDEX["cycle"], _TYP_INDEX["scatter_gather"]
+    m_f: list[int] = []
+    m_a: list[int] = []
+    for j in np.flatnonzero((typ == cyc) | (typ == sg)).tolist():
+        m_f.extend([j] * len(tf[j].accounts))
+        m_a.extend(tf[j].accounts)
+    m_f_a = np.asarray(m_f, dtype=np.int64)
+    m_a_a = np.asarray(m_a, dtype=np.int64)
+    m_cyc = typ[m_f_a] == cyc
+    att_f = np.concatenate([np.arange(nf), m_f_a])
+    att_a = np.concatenate([acc, m_a_a])
+    att_w = np.concatenate([np.ones(nf), np.where(m_cyc, 1.0, p.member_weight)])
+    holder = np.concatenate([np.ones(nf, dtype=bool), m_cyc])
+    pc = _commonness(typ, shapes, att_f[holder], att_a[holder], n_active)
     rr = np.clip(np.log(pc) / np.log(p.rare_share), 0.0, 1.0)
     common[pos], rarity[pos] = pc, rr
 
-    acc, typ, ev, src = [], [], [], []
-    for j, f in enumerate(typ_findings):
-        t = _TYP_INDEX[f.rule]
-        base = f.score * rr[j]
-        for a, wgt in _attribution(f, p.member_weight):
-            if wgt > 0:
-                acc.append(a)
-                typ.append(t)
-                ev.append(base * wgt)
-                src.append(j)
-    acc_a = np.asarray(acc, dtype=np.int64)
-    typ_a = np.asarray(typ, dtype=np.int64)
-    ev_a = np.clip(np.asarray(ev, dtype=np.float64), 0.0, 1.0)
-    src_a = np.asarray(src, dtype=np.int64)
-    best = np.zeros((n_accounts, len(TYPOLOGY_IDS)))
-    np.maximum.at(best, (acc_a, typ_a), ev_a)
-    np.add.at(hits, (acc_a, typ_a), 1)
+    keep = att_w > 0
+    att_f, att_a, att_w = att_f[keep], att_a[keep], att_w[keep]
+    att_t = typ[att_f]
+    ev = np.clip(fscore[att_f] * rr[att_f] * att_w, 0.0, 1.0)
+    best = np.zeros((n_accounts, n_typ))
+    np.maximum.at(best, (att_a, att_t), ev)
+    np.add.at(hits, (att_a, att_t), 1)
     expo = 1.0 + 0.25 * np.log2(np.maximum(hits, 1))
     by = 1.0 - (1.0 - best) ** expo
     by[hits == 0] = 0.0
     score = 1.0 - np.prod(1.0 - by, axis=1)
 
-    # Reasons: the strongest hit per (account, typology).
-    order = np.lexsort((src_a, -ev_a, typ_a, acc_a))
-    a_o, t_o = acc_a[order], typ_a[order]
+    # Reasons: the strongest hit per (account, typology), strongest typology first.
+    order = np.lexsort((att_f, -ev, att_t, att_a))
+    a_o, t_o = att_a[order], att_t[order]
     first = order[np.r_[True, (a_o[1:] != a_o[:-1]) | (t_o[1:] != t_o[:-1])]]
-    lines: dict[int, list[tuple[float, str]]] = {}
+    first = first[by[att_a[first], att_t[first]] > 0]
+    first = first[np.lexsort((-by[att_a[first], att_t[first]], att_a[first]))]
+    reasons: dict[int, tuple[str, ...]] = {}
+    lines: list[str] = []
+    prev = -1
     for i in first.tolist():
-        a, t = int(acc_a[i]), int(typ_a[i])
-        if by[a, t] <= 0:
-            continue
-        j = int(src_a[i])
-        f = typ_findings[j]
-        text = (
+        a, t, j = int(att_a[i]), int(att_t[i]), int(att_f[i])
+        if a != prev and lines:
+            reasons[prev] = tuple(lines)
+            lines = []
+        prev = a
+        f = tf[j]
+        lines.append(
             f"{f.rule} x{hits[a, t]}: {_summary(f, a, account_ids)}; hit score {f.score:.2f}, "
             f"shape seen in {100 * pc[j]:.3g}% of active accounts (rarity {rr[j]:.2f}); contributes {by[a, t]:.2f}"
         )
-        lines.setdefault(a, []).append((by[a, t], text))
-    reasons = {a: tuple(s for _, s in sorted(v, key=lambda x: -x[0])) for a, v in lines.items() if score[a] > 0}
+    if lines:
+        reasons[prev] = tuple(lines)
     return AccountScores(score, by, hits, reasons, common, rarity)
 
 

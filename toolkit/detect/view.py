@@ -27,6 +27,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
 from toolkit.currency import USD_RATES, to_usd_rate
 from toolkit.errors import ConfigError
@@ -111,6 +112,8 @@ class FlowView:
     n_accounts : int
     t0 : int
         Earliest time among the kept movements (keys are relative to it).
+    span : int
+        Latest minus earliest time, seconds.
     stride : int
         Key distance between consecutive accounts.
     out : FlowSide
@@ -119,9 +122,10 @@ class FlowView:
         Transfers by receiver and deposits, per account.
     """
 
-    def __init__(self, n_accounts: int, t0: int, stride: int, out: FlowSide, inn: FlowSide) -> None:
+    def __init__(self, n_accounts: int, t0: int, span: int, stride: int, out: FlowSide, inn: FlowSide) -> None:
         self.n_accounts = int(n_accounts)
         self.t0 = int(t0)
+        self.span = int(span)
         self.stride = int(stride)
         self.out = out
         self.inn = inn
@@ -167,12 +171,36 @@ class FlowView:
         out = side(out_mask, src, dst)
         del out_mask
         inn = side(in_mask, dst, src)
-        return cls(n, t0, stride, out, inn)
+        return cls(n, t0, span, stride, out, inn)
 
     @property
     def n_transfers(self) -> int:
         """Number of account-to-account transfers kept."""
         return int(np.count_nonzero(self.out.cp >= 0))
+
+    def transfer_counts(self, side: FlowSide) -> np.ndarray:
+        """Transfers per account on one side (cash rows not counted)."""
+        return np.bincount(side.acc[side.cp >= 0], minlength=self.n_accounts)
+
+    def chance(self, side: FlowSide, acc: np.ndarray, in_window: np.ndarray, count: np.ndarray, window_s: int) -> np.ndarray:
+        """Expected number of windows this busy if the account behaved as usual.
+
+        The usual rate is the account's transfers on ``side`` *outside* the window, spread over
+        the rest of the data span: ``lam = outside * W / (span - W)`` transfers per window. The
+        chance that one window of length ``W`` holds ``count`` or more transfers is the Poisson
+        tail ``P(N >= count | lam)``; times the number of windows in the span (``span / W``, at
+        least 1) it is the number of such windows to expect from ordinary traffic. A shop with
+        100 customers every 3 days expects such windows all the time (chance >> 1); a quiet
+        account that suddenly hears from 6 senders does not (chance ~0). Counting transfers
+        rather than distinct counterparties over-estimates the chance, so the measure errs on
+        the side of ordinary.
+        """
+        outside = self.transfer_counts(side)[acc] - np.asarray(in_window)
+        rest = self.span - window_s
+        lam = outside * (window_s / rest) if rest > 0 else np.zeros(len(acc))
+        n_windows = max(self.span / window_s, 1.0) if window_s > 0 else 1.0
+        tail = poisson.sf(np.asarray(count, dtype=np.float64) - 1.0, np.maximum(lam, 1e-12))
+        return n_windows * np.where(lam > 0, tail, 0.0)
 
     def active(self) -> np.ndarray:
         """Accounts with at least one transfer (the population the score compares against)."""

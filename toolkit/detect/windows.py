@@ -122,21 +122,22 @@ def covered_rows(starts: np.ndarray, end: np.ndarray, m: int) -> np.ndarray:
     return np.cumsum(diff[:m]) > 0
 
 
-def greedy_starts(key: np.ndarray, candidates: np.ndarray, window_s: int) -> np.ndarray:
+def greedy_starts(key: np.ndarray, candidates: np.ndarray, window_s: int, stride: int) -> np.ndarray:
     """Earliest qualifying window, then the next one starting after it ends, and so on.
 
     Why greedy and non-overlapping: a burst longer than ``W`` should give one finding per
     ``W``-slice, not one per row; windows of one account never share rows, so a movement is
-    evidence of at most one finding per detector. The loop runs once per *chosen* window (each
-    becomes a finding), jumping with :func:`numpy.searchsorted`.
+    evidence of at most one finding per detector. The chains of all accounts advance together,
+    one window per round (rounds = most windows of one account).
 
     Parameters
     ----------
     key : ndarray of int64
-        Sorted keys of all rows.
+        Sorted keys ``group * stride + t`` of all rows.
     candidates : ndarray of int
         Rows whose window qualifies, ascending.
     window_s : int
+    stride : int
 
     Returns
     -------
@@ -146,12 +147,17 @@ def greedy_starts(key: np.ndarray, candidates: np.ndarray, window_s: int) -> np.
     if len(candidates) == 0:
         return np.zeros(0, dtype=np.int64)
     ck = key[candidates]
-    chosen: list[int] = []
-    i, n = 0, len(candidates)
-    while i < n:
-        chosen.append(int(candidates[i]))
-        i = int(np.searchsorted(ck, ck[i] + window_s, side="right"))
-    return np.asarray(chosen, dtype=np.int64)
+    nxt = np.searchsorted(ck, ck + window_s, side="right")
+    grp = ck // stride
+    cur = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])  # each group's first candidate
+    chosen: list[np.ndarray] = []
+    while len(cur):
+        chosen.append(cur)
+        nx = nxt[cur]
+        ok = nx < len(ck)
+        cur, nx = cur[ok], nx[ok]
+        cur = nx[grp[nx] == grp[cur]]
+    return np.asarray(candidates)[np.sort(np.concatenate(chosen))].astype(np.int64)
 
 
 def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -62,6 +62,7 @@ class Neo4jSettings:
     password: str = ""
     database: str = "neo4j"
     connection_timeout: float = 10.0
+    max_retry_time: float = 30.0  # managed transactions retry transient errors this long
     browser_url: str = ""  # default: the local server's HTTP port, else https://<host>/browser/
 
     @property

@@ -207,7 +207,7 @@ def connect(settings: Settings, verify: bool = True) -> Database:
             n.uri,
             auth=(n.user, n.password),
             connection_timeout=n.connection_timeout,
-            max_transaction_retry_time=15.0,
+            max_transaction_retry_time=n.max_retry_time,
             notifications_min_severity="OFF",
             warn_notification_severity="OFF",
         )

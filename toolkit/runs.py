@@ -56,6 +56,7 @@ def detection_run(db: Database, detector: str, params: dict[str, Any]) -> Iterat
     results of earlier runs stay the current ones.
     """
     run = Run(_new_id(detector), detector, params, params_key(detector, params))
+    db.run("writeback/mark_interrupted", detector=detector, id=run.id)
     db.run(
         "writeback/run_begin",
         id=run.id, detector=detector, params=json.dumps(params, sort_keys=True, default=str),

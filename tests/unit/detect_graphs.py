@@ -7,8 +7,6 @@ Every hand-worked graph is defined once, here, with a comment saying what the an
 
 from __future__ import annotations
 
-import time
-import tracemalloc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +149,19 @@ GS_LAUNDER = G(
 GS_REVERSED = G(
     accounts=["H", "a0", "a1", "a2", "b0", "b1", "b2"],
     moves=[("H", f"b{i}", 190.0, i * HOUR) for i in range(3)] + [(f"a{i}", "H", 200.0, DAY + i * HOUR) for i in range(3)],
+    expect={"count": 0},
+)
+
+#: Edge: the last receiver is paid exactly W = 7 days after the first gathered inflow: inside.
+GS_EDGE_INSIDE = G(
+    accounts=["H", "a0", "a1", "a2", "b0", "b1", "b2"],
+    moves=[(f"a{i}", "H", 200.0, i * HOUR) for i in range(3)] + [("H", "b0", 190.0, DAY), ("H", "b1", 190.0, DAY), ("H", "b2", 190.0, 7 * DAY)],
+    expect={"count": 1},
+)
+#: ... and 1 s later: only 2 receivers inside any window that holds the gather, no finding.
+GS_EDGE_OUTSIDE = G(
+    accounts=["H", "a0", "a1", "a2", "b0", "b1", "b2"],
+    moves=[(f"a{i}", "H", 200.0, i * HOUR) for i in range(3)] + [("H", "b0", 190.0, DAY), ("H", "b1", 190.0, DAY), ("H", "b2", 190.0, 7 * DAY + 1)],
     expect={"count": 0},
 )
 
@@ -357,3 +368,70 @@ def synthetic_network(
         channel=np.full(m, "wire", dtype=object),
     )
     return Network(accounts, movements), injected
+
+
+def benchmark(n_accounts: int = 100_000, n_transfers: int = 2_100_000, seed: int = 7, memory: bool = True) -> dict[str, Any]:
+    """Time (wall and CPU) and memory of every detector on :func:`synthetic_network`.
+
+    Memory is measured in a second pass under :mod:`tracemalloc` (which slows Python objects
+    down, so it is not timed): ``view_mb`` is what the sorted view keeps, ``peak_mb[d]`` the
+    most that detector ``d`` allocated on top of what existed when it started (its temporaries
+    and the findings it returns).
+    """
+    import time
+    import tracemalloc
+
+    from toolkit.detect import DETECTORS, FlowView, TypologyParams, score_accounts
+
+    out: dict[str, Any] = {"wall_s": {}, "cpu_s": {}, "peak_mb": {}, "findings": {}}
+    t, c = time.perf_counter(), time.process_time()
+    net, injected = synthetic_network(n_accounts, n_transfers, seed=seed)
+    out["wall_s"]["build_network"], out["cpu_s"]["build_network"] = time.perf_counter() - t, time.process_time() - c
+    out["transfers"] = int((net.movements.kind == TRANSFER).sum())
+    out["movements"] = len(net.movements)
+    p = TypologyParams()
+
+    def timed(name: str, fn: Any) -> Any:
+        t, c = time.perf_counter(), time.process_time()
+        res = fn()
+        out["wall_s"][name], out["cpu_s"][name] = time.perf_counter() - t, time.process_time() - c
+        return res
+
+    view = timed("prepare", lambda: FlowView.from_network(net, p.usd_rates))
+    findings = []
+    for name, det in DETECTORS.items():
+        d = timed(name, lambda: det(view, p))
+        out["findings"][name] = len(d.findings)
+        findings += d.findings
+    scores = timed("score", lambda: score_accounts(findings, view.n_accounts, view.active(), p))
+    out["wall_s"]["total_detect"] = sum(v for k, v in out["wall_s"].items() if k != "build_network")
+    out["cpu_s"]["total_detect"] = sum(v for k, v in out["cpu_s"].items() if k != "build_network")
+    got = {k: {f.account for f in findings if f.rule == k} for k in ("fan_in", "cycle", "layering")}
+    out["injected_found"] = {
+        "fan_in": sum(c[0] in got["fan_in"] for c in injected["fan_in"]),
+        "cycle": sum(c[0] in got["cycle"] for c in injected["cycle"]),
+        "layering": sum(set(c) <= got["layering"] for c in injected["layering"]),
+        "of": len(injected["fan_in"]),
+    }
+    rows = [c[0] for k in injected for c in injected[k]]
+    bg = np.ones(n_accounts, dtype=bool)
+    bg[n_accounts - 16 * len(injected["fan_in"]):] = False
+    out["score"] = {
+        "injected_median": float(np.median(scores.score[rows])),
+        "background_p99": float(np.quantile(scores.score[bg], 0.99)),
+        "background_over_0.5": int((scores.score[bg] > 0.5).sum()),
+    }
+    del findings, scores
+    if memory:
+        tracemalloc.start()
+        view = FlowView.from_network(net, p.usd_rates)
+        out["view_mb"] = tracemalloc.get_traced_memory()[0] / 1e6
+        out["prepare_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        for name, det in DETECTORS.items():
+            tracemalloc.reset_peak()
+            c0 = tracemalloc.get_traced_memory()[0]
+            d = det(view, p)
+            out["peak_mb"][name] = (tracemalloc.get_traced_memory()[1] - c0) / 1e6
+            del d
+        tracemalloc.stop()
+    return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import time
 from dataclasses import replace
 
@@ -129,6 +128,10 @@ class TestScatterGather:
     def test_scatter_before_gather_is_not_gather_scatter(self):
         assert detect_gather_scatter(dg.GS_REVERSED.net()).findings == []
 
+    @pytest.mark.parametrize("g", [dg.GS_EDGE_INSIDE, dg.GS_EDGE_OUTSIDE])
+    def test_gather_scatter_window_edges(self, g):
+        assert len(detect_gather_scatter(g.net()).findings) == g.expect["count"]
+
 
 class TestCycles:
     @pytest.mark.parametrize("g", [dg.CYCLE_LAUNDER, dg.CYCLE_ROTATED])
@@ -229,7 +232,7 @@ ORACLE = TypologyParams(
     cycle_window_s=2 * DAY,
     cycle_amount_tolerance=0.2,
     layering_max_dwell_s=DAY,
-    layering_max_chain=5,
+    layering_max_chain=4,
     evidence_limit=10_000,
 )
 AMOUNTS = [100.0, 100.0, 110.0, 120.0, 121.0, 80.0, 79.0, 300.0]
@@ -304,7 +307,7 @@ def brute_fans(net: Network, p: TypologyParams, rule: str) -> tuple[set, dict]:
     return found, best
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_nets())
 def test_fans_match_brute_force(net):
     for rule, fn in (("fan_in", detect_fan_in), ("fan_out", detect_fan_out)):
@@ -392,6 +395,22 @@ def test_cycles_longer_bound_against_networkx():
     assert {(f.account,) + f.accounts: f.details["instances"] for f in det.findings} == want
 
 
+def test_cycle_search_in_small_slices_gives_the_same_cycles(monkeypatch):
+    import toolkit.detect.cycles as cycles_mod
+
+    rng = np.random.default_rng(8)
+    rows = [{"id": f"m{i}", "from": f"a{rng.integers(0, 15)}", "to": f"a{rng.integers(0, 15)}",
+             "amount": 100.0, "ts": T0 + int(rng.integers(0, 20)) * 6 * HOUR} for i in range(200)]
+    net = Network.from_rows([{"id": f"a{i}"} for i in range(15)], rows)
+    p = replace(ORACLE, cycle_max_length=5, cycle_window_s=3 * DAY)
+    whole = detect_cycles(net, p).findings
+    monkeypatch.setattr(cycles_mod, "_START_BATCH", 7)
+    monkeypatch.setattr(cycles_mod, "_STATE_BUDGET", 5)
+    monkeypatch.setattr(cycles_mod, "_EXPAND_BUDGET", 3)
+    assert detect_cycles(net, p).findings == whole
+    assert len(whole) > 10
+
+
 def brute_scatter_gather(net: Network, p: TypologyParams) -> set:
     k, w = p.sg_min_intermediates, p.sg_window_s
     tr = _transfers(net)
@@ -437,7 +456,7 @@ def brute_gather_scatter(net: Network, p: TypologyParams) -> set:
     return out
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_nets(max_acc=6, max_mov=30))
 def test_scatter_gather_match_brute_force(net):
     got = {(f.account, f.details["sink"], f.window[0], frozenset(f.accounts[:-1]))
@@ -445,7 +464,7 @@ def test_scatter_gather_match_brute_force(net):
     assert got == brute_scatter_gather(net, ORACLE)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_nets(max_acc=6, max_mov=30))
 def test_gather_scatter_match_brute_force(net):
     mv = net.movements
@@ -522,12 +541,12 @@ def walk_nets(draw) -> Network:
         add("deposit", None, f"a{at}", amount, t)
         for _ in range(draw(st.integers(1, 5))):
             nxt = draw(st.integers(0, n - 1))
-            t += draw(st.sampled_from([0, 6, 12, 24, 36])) * HOUR + draw(st.sampled_from([0, 0, 1]))
-            amount = round(amount * draw(st.sampled_from([1.0, 0.99, 0.9, 0.5])), 2)
+            t += draw(st.sampled_from([0, 6, 12, 24, 24, 30])) * HOUR + draw(st.sampled_from([0, 0, 1]))
+            amount = round(amount * draw(st.sampled_from([1.0, 0.99, 0.98, 0.9])), 2)
             if nxt != at:
                 add("transfer", f"a{at}", f"a{nxt}", amount, t)
                 at = nxt
-    for _ in range(draw(st.integers(0, 5))):
+    for _ in range(draw(st.integers(0, 3))):
         a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
         add("transfer", f"a{a}", f"a{b}", draw(st.sampled_from(AMOUNTS)), draw(st.integers(0, 20)) * 6 * HOUR)
     return Network.from_rows([{"id": f"a{i}"} for i in range(n)], rows)
@@ -686,26 +705,10 @@ def test_params_validation_and_mapping():
 
 @pytest.mark.slow
 def test_scale_two_million_transfers():
-    import tracemalloc
-
-    t = time.perf_counter()
-    net, inj = dg.synthetic_network()
-    build = time.perf_counter() - t
-    t = time.perf_counter()
-    res = run_typologies(net)
-    total = time.perf_counter() - t
-    print(f"\nbuild network {build:.1f}s; detect+score {total:.1f}s; {res.seconds}; {res.counts}")
-    assert total < 60
-    assert all(h[0] in {f.account for f in res.by_typology("fan_in")} for h in inj["fan_in"])
-    tracemalloc.start()
-    view = FlowView.from_network(net)
-    base = tracemalloc.get_traced_memory()[0]
-    peaks = {}
-    for name, fn in [("fan_in", detect_fan_in), ("cycle", detect_cycles), ("layering", detect_layering)]:
-        tracemalloc.reset_peak()
-        c0 = tracemalloc.get_traced_memory()[0]
-        fn(view)
-        peaks[name] = (tracemalloc.get_traced_memory()[1] - c0) / 1e6
-    tracemalloc.stop()
-    print(f"view {base / 1e6:.0f} MB; temporaries {peaks}")
-    assert base / 1e6 + max(peaks.values()) < 273
+    r = dg.benchmark()
+    print(f"\n{r}")
+    assert r["transfers"] > 2_000_000
+    assert r["wall_s"]["total_detect"] < 60  # target < 20 s on an idle machine
+    assert r["view_mb"] + max(r["peak_mb"].values()) < 273
+    assert r["injected_found"] == {"fan_in": 20, "cycle": 20, "layering": 20, "of": 20}
+    assert r["score"]["injected_median"] > 3 * r["score"]["background_p99"]

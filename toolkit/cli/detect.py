@@ -44,6 +44,7 @@ def amounts(
 
 def explain(
     account_id: str = typer.Argument(..., help="The account's id."),
+    limit: int = typer.Option(20, "--limit", help="Rows shown in the table (--json lists all)."),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Every reason an account is flagged (rules, typologies, paths, clusters)."""
@@ -60,10 +61,16 @@ def explain(
     table = Table(title=f"why {account_id} is flagged")
     for col in ("rule", "value", "threshold", "movements", "run"):
         table.add_column(col)
-    for r in out["reasons"]:
+    for r in out["reasons"][:limit]:
         mv = ", ".join(r["movements"][:5]) + (f" (+{len(r['movements']) - 5})" if len(r["movements"]) > 5 else "")
         table.add_row(r["rule"], _num(r["value"]), _num(r["threshold"]), mv, r["run"] or "")
     console.print(table)
+    if len(out["reasons"]) > limit:
+        rules: dict[str, int] = {}
+        for r in out["reasons"]:
+            rules[r["rule"]] = rules.get(r["rule"], 0) + 1
+        console.print(f"{len(out['reasons']) - limit} more; by rule: "
+                      + ", ".join(f"{k} {v}" for k, v in rules.items()), markup=False)
 
 
 def _num(v: object) -> str:

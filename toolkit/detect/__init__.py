@@ -15,6 +15,7 @@ Modules
 :mod:`.layering`        ``layering`` (first-in first-out pass-through ratio, dwell, chains)
 :mod:`.score`           the per-account typology score and its reasons
 :mod:`.view`            :class:`FlowView`, the (account, time)-sorted movements all detectors share
+:mod:`.windows`         the vectorised sliding-window building blocks (distinct counts, greedy windows)
 :mod:`.params`          :class:`TypologyParams` and where its defaults come from
 
 Most callers need only :func:`run_typologies`; the detectors are public for callers that want

@@ -52,6 +52,8 @@ __all__ = ["detect_cycles", "cycle_score"]
 _START_BATCH = 200_000
 #: Most candidate extensions materialised at once within one round.
 _EXPAND_BUDGET = 4_000_000
+#: Most partial loops carried into the next round at once (the rest wait, depth first).
+_STATE_BUDGET = 1_000_000
 
 
 def cycle_score(span_s: np.ndarray, max_dev: np.ndarray, shrinking: np.ndarray, window_s: int, tol: float) -> np.ndarray:
@@ -151,9 +153,7 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
     dict of int -> ndarray
         Cycle length -> array ``(K, length)`` of edge ids (out-rows) in hop order.
     """
-    L, w, tol = p.cycle_max_length, p.cycle_window_s, p.cycle_amount_tolerance
-    stride = edges.stride
-    out_key, in_key = edges.out.key, edges.inn.key
+    L, w = p.cycle_max_length, p.cycle_window_s
     n = len(starts)
     result: dict[int, list[np.ndarray]] = {}
     if n == 0:
@@ -170,55 +170,75 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
         "nb": np.zeros(n, dtype=np.int8),
         "a1": edges.amount(starts),  # the band is |a - a1| <= tol * a1, evaluated as written
     }
-    idx_t = edges.in_to_out.dtype
-    E = np.full((n, L), -1, dtype=idx_t)  # forward edges at 0..nf-1, backward at L-nb..L-1
+    E = np.full((n, L), -1, dtype=edges.in_to_out.dtype)  # forward edges 0..nf-1, backward L-nb..L-1
     E[:, 0] = starts
     V = np.full((n, L), -1, dtype=edges.out.acc.dtype)  # s at 0, forward nodes 1..nf, backward L-nb..
     V[:, 0] = st["bnode"]
     V[:, 1] = st["fnode"]
-
-    for hops in range(1, L):
-        if len(st["a1"]) == 0:
-            break
-        f_lo, f_hi = _ranges(out_key, st["fnode"] * stride, st["ftime"], st["btime"])
-        b_lo, b_hi = _ranges(in_key, st["bnode"] * stride, st["ftime"], st["btime"])
-        cf, cb = f_hi - f_lo, b_hi - b_lo
-        alive = (cf > 0) & (cb > 0)
-        closed: list[np.ndarray] = []
-        new_states: list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = []
-        for forward, sel in ((True, np.flatnonzero(alive & (cf <= cb))), (False, np.flatnonzero(alive & (cf > cb)))):
-            if len(sel) == 0:
-                continue
-            lo, hi = (f_lo[sel], f_hi[sel]) if forward else (b_lo[sel], b_hi[sel])
-            for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
-                rep, pos = expand_ranges(lo[a:b], hi[a:b])
-                if forward:
-                    ok = edges.alive[pos]
-                    x = pos[ok]
-                else:
-                    ok = edges.in_alive[pos]
-                    x = edges.in_to_out[pos[ok]].astype(np.int64)
-                rows = sel[a:b][rep[ok]]
-                del rep, pos, ok
-                a1 = st["a1"][rows]
-                ok = np.abs(edges.amount(x) - a1) <= tol * a1
-                rows, x = rows[ok], x[ok]
-                y = (edges.dst(x) if forward else edges.src(x)).astype(np.int64)
-                meet = y == (st["bnode"][rows] if forward else st["fnode"][rows])
-                if meet.any():
-                    r = rows[meet]
-                    closed.append(_close(E[r], x[meet], st["nf"][r], st["nb"][r], L))
-                if hops + 1 < L:
-                    go = ~meet
-                    rows, x, y = rows[go], x[go], y[go]
-                    fresh = ~(V[rows] == y[:, None]).any(axis=1)
-                    new_states.append((forward, rows[fresh], x[fresh], y[fresh]))
-        if closed:
-            result.setdefault(hops + 1, []).extend(closed)
-        if hops + 1 >= L or not new_states:
-            break
-        st, E, V = _advance(st, E, V, new_states, edges, L)
+    _grow(edges, st, E, V, 1, p, result)
     return {h: np.concatenate(v) for h, v in result.items()}
+
+
+def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
+    """Extend every state by one hop, record the loops that close, recurse on the rest.
+
+    The next round's states are processed in slices of at most ``_STATE_BUDGET``, depth first,
+    so memory stays bounded even where partial loops multiply (dense clusters of equal amounts).
+    """
+    L, tol = p.cycle_max_length, p.cycle_amount_tolerance
+    stride = edges.stride
+    f_lo, f_hi = _ranges(edges.out.key, st["fnode"] * stride, st["ftime"], st["btime"])
+    b_lo, b_hi = _ranges(edges.inn.key, st["bnode"] * stride, st["ftime"], st["btime"])
+    cf, cb = f_hi - f_lo, b_hi - b_lo
+    alive = (cf > 0) & (cb > 0)
+    new_states: list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = []
+    for forward, sel in ((True, np.flatnonzero(alive & (cf <= cb))), (False, np.flatnonzero(alive & (cf > cb)))):
+        if len(sel) == 0:
+            continue
+        lo, hi = (f_lo[sel], f_hi[sel]) if forward else (b_lo[sel], b_hi[sel])
+        for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
+            rep, pos = expand_ranges(lo[a:b], hi[a:b])
+            if forward:
+                ok = edges.alive[pos]
+                x = pos[ok]
+            else:
+                ok = edges.in_alive[pos]
+                x = edges.in_to_out[pos[ok]].astype(np.int64)
+            rows = sel[a:b][rep[ok]]
+            del rep, pos, ok
+            a1 = st["a1"][rows]
+            ok = np.abs(edges.amount(x) - a1) <= tol * a1
+            rows, x = rows[ok], x[ok]
+            y = (edges.dst(x) if forward else edges.src(x)).astype(np.int64)
+            meet = y == (st["bnode"][rows] if forward else st["fnode"][rows])
+            if meet.any():
+                r = rows[meet]
+                result.setdefault(hops + 1, []).append(_close(E[r], x[meet], st["nf"][r], st["nb"][r], L))
+            if hops + 1 < L:
+                go = ~meet
+                rows, x, y = rows[go], x[go], y[go]
+                fresh = ~(V[rows] == y[:, None]).any(axis=1)
+                new_states.append((forward, rows[fresh], x[fresh], y[fresh]))
+    del f_lo, f_hi, b_lo, b_hi, cf, cb, alive
+    if hops + 1 >= L:
+        return
+    total = sum(len(ns[1]) for ns in new_states)
+    for lo in range(0, total, _STATE_BUDGET):
+        part = _slice_states(new_states, lo, lo + _STATE_BUDGET)
+        if any(len(ns[1]) for ns in part):
+            st2, E2, V2 = _advance(st, E, V, part, edges, L)
+            _grow(edges, st2, E2, V2, hops + 1, p, result)
+
+
+def _slice_states(new_states: list, lo: int, hi: int) -> list:
+    """Entries ``lo..hi-1`` of the concatenation of the extension lists."""
+    out, base = [], 0
+    for forward, rows, x, y in new_states:
+        a, b = max(lo - base, 0), min(hi - base, len(rows))
+        if a < b:
+            out.append((forward, rows[a:b], x[a:b], y[a:b]))
+        base += len(rows)
+    return out
 
 
 def _ranges(key: np.ndarray, base: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,23 +309,21 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     dev = np.abs(amounts - amounts[:, :1]).max(axis=1) / amounts[:, 0]
     shrinking = np.all(amounts[:, 1:] <= amounts[:, :-1], axis=1) if h > 1 else np.ones(K, bool)
     score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
-    # Distinct transfer sets (ties in time can enumerate one set from two starting hops).
-    sets = np.sort(seqs, axis=1)
-    _, first_of_set = np.unique(sets, axis=0, return_index=True)
-    first_of_set = np.sort(first_of_set)
-    canon_u, inv = np.unique(canon[first_of_set], axis=0, return_inverse=True)
+    canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
-    instances = np.bincount(inv, minlength=len(canon_u))
-    cand = first_of_set
-    # Strongest sequence per cycle: highest score, then earliest, then smallest movement rows.
-    mov_seq = edges.mov(seqs[cand])
-    keys = [mov_seq[:, j] for j in range(h - 1, -1, -1)] + [times[cand, 0], -score[cand], inv]
+    # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).
+    sets = np.sort(seqs, axis=1)
+    _, set_first = np.unique(sets, axis=0, return_index=True)
+    instances = np.bincount(inv[set_first], minlength=len(canon_u))
+    # Strongest sequence per cycle: highest score, then earliest, then smallest movement rows,
+    # over all sequences, so the choice does not depend on the order they were found in.
+    mov_seq = edges.mov(seqs)
+    keys = [mov_seq[:, j] for j in range(h - 1, -1, -1)] + [times[:, 0], -score, inv]
     order = np.lexsort(keys)
     inv_o = inv[order]
     pick = order[np.r_[True, inv_o[1:] != inv_o[:-1]]]
     out: list[Finding] = []
-    for i in pick.tolist():
-        q = int(cand[i])
+    for q in pick.tolist():
         c = canon[q]
         seq = seqs[q]
         a_first, a_last = float(amounts[q, 0]), float(amounts[q, -1])
@@ -328,7 +346,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
                     "shrink": 1.0 - a_last / a_first if a_first > 0 else 0.0,
                     "max_deviation": float(dev[q]),
                     "shrinking": bool(shrinking[q]),
-                    "instances": int(instances[inv[i]]),
+                    "instances": int(instances[inv[q]]),
                 },
             )
         )

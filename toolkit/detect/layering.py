@@ -16,16 +16,17 @@ pass-through ratio
     smallest opening balance that keeps the account out of overdraft (money from before the
     data), then inflows in time order; at equal times inflows come first, so a same-second
     forward has dwell 0. The ratio is the share of the account's inflow that leaves within ``D``
-    of arriving. An account is **pass-through** when the ratio is ``>= r`` and it made at least
-    one transfer.
+    of arriving. An account is **pass-through** when the ratio is ``>= r`` and it is party to at
+    least one transfer (cash in, cash out alone is another module's business).
 median dwell
     Amount-weighted median time between arrival and departure of the forwarded money.
 chain length
     Pass-through accounts linked by transfers ``u -> v`` (both pass-through) form chains when each
     hop follows the previous one within ``D`` (``t_prev <= t <= t_prev + D``). An account's chain
-    length is the number of accounts on the longest such chain through it (1 when alone), capped
-    at :attr:`~TypologyParams.layering_max_chain`; ``layer_size`` is the size of its connected
-    group of linked pass-through accounts (chains, stacks, bipartite layers alike).
+    length is the number of accounts (counted along the chain) on the longest such chain through
+    it (1 when alone), capped at :attr:`~TypologyParams.layering_max_chain`; ``layer_size`` is the
+    size of its connected group of linked pass-through accounts (chains, stacks, bipartite layers
+    alike).
 
 Score: ``ratio * (1 - 0.5 * min(1, median_dwell / D)) * (0.4 + 0.6 * (1 - 1 / chain_length))``:
 grows with the ratio, with the shortness of the dwell and with the chain; a lone pass-through

@@ -147,8 +147,8 @@ def _sg_chunk(
     mid = out.cp[r1].astype(np.int64)
     # Groups (source, sink) with >= k distinct intermediates over the whole period.
     group = src * n_acc + sink
-    triple_g, triple_m = _unique_pairs(group, mid)
-    gs, gcount = np.unique(triple_g, return_counts=True)
+    pair_g, _ = _unique_pairs(group, mid)
+    gs, gcount = np.unique(pair_g, return_counts=True)
     cand = gs[gcount >= k]
     keep = np.isin(group, cand)
     if not keep.any():
@@ -163,8 +163,8 @@ def _sg_chunk(
 
     anchor_key, distinct = _window_distinct(grank, mid, t1, t2, w, stride)
     chosen = greedy_starts(anchor_key, np.flatnonzero(distinct >= k), w, stride)
-    best_src = cand[grank[np.searchsorted(ikey, anchor_key[distinct >= 1], side="left")]] // n_acc
-    best = (best_src, distinct[distinct >= 1])
+    seen = distinct >= 1
+    best = (cand[anchor_key[seen] // stride] // n_acc, distinct[seen].astype(np.int64))
 
     findings: list[Finding] = []
     for a in chosen.tolist():

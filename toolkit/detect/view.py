@@ -209,10 +209,6 @@ class FlowView:
         a[self.inn.acc[self.inn.cp >= 0]] = True
         return a
 
-    def abs_time(self, rel: np.ndarray | int) -> np.ndarray | int:
-        """Epoch seconds from times relative to ``t0``."""
-        return rel + self.t0
-
 
 def as_view(data: Network | FlowView, usd_rates: Mapping[str, float] | None = None) -> FlowView:
     """``data`` itself if it is a view, else a view built from the network."""
@@ -228,7 +224,7 @@ class Detection:
     rule : str
         Typology id (:data:`toolkit.findings.TYPOLOGY_IDS`).
     findings : list of Finding
-        Hits, sorted by (account, window start).
+        Hits, grouped by ``account`` (ascending); an account's hits in time order.
     stats : dict of str -> ndarray
         Per-account statistics over **all** accounts (length ``n_accounts``), so the caller can
         see where an account stands against the population (e.g. ``max_counterparties``).

@@ -20,7 +20,6 @@ __all__ = [
     "compact",
     "pair_links",
     "distinct_window_counts",
-    "window_end",
     "covered_rows",
     "greedy_starts",
     "expand_ranges",
@@ -40,11 +39,6 @@ def compact(a: np.ndarray) -> np.ndarray:
     if a.max(initial=0) < 2**31 - 1 and a.min(initial=0) >= -(2**31):
         return a.astype(np.int32)
     return a
-
-
-def window_end(side: FlowSide, window_s: int) -> np.ndarray:
-    """For each row ``i``, one past the last row of the same account with ``t <= t_i + W``."""
-    return np.searchsorted(side.key, side.key + window_s, side="right")
 
 
 def pair_links(side: FlowSide) -> tuple[np.ndarray, np.ndarray]:

@@ -17,8 +17,8 @@ Examples
 ...     [{"id": "t1", "from": "A", "to": "B", "amount": 99.0},
 ...      {"id": "t2", "from": "A", "to": "B", "amount": 9.0}])
 >>> f = account_features(net)
->>> f.column("out_degree").tolist(), f.column("tx_out_count").tolist()
-([1.0, 0.0], [2.0, 0.0])
+>>> f.column("out_degree").tolist(), f.column("in_degree").tolist()
+([1.0, 0.0], [0.0, 1.0])
 """
 
 from __future__ import annotations

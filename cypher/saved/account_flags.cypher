@@ -1,0 +1,18 @@
+// saved/account_flags: everything flagged for one account, by every current detection run
+// mode: read      returns: rule, value, threshold, score, movements, otherAccounts, windowStart, windowEnd, details, detector, run
+// The flags of complete runs (superseded and failed runs are left out) on the account
+// $account_id, strongest first: the rule, the figure and the bound or limit it crossed, the
+// movements behind it and the run that wrote it. `aml explain` answers the same question.
+// No row: the account is not flagged (or does not exist: MATCH (a:Account {id: $account_id}) RETURN a).
+/* :params { account_id: 'AC10000000' } */
+MATCH (f:Flag)-[:FLAGS]->(a:Account {id: $account_id})
+MATCH (r:DetectionRun {id: f.runId}) WHERE r.status = 'complete'
+CALL (f) {
+  OPTIONAL MATCH (f)-[:INVOLVES]->(o:Account)
+  WITH o ORDER BY o.id
+  RETURN collect(o.id) AS otherAccounts
+}
+RETURN f.rule AS rule, f.value AS value, f.threshold AS threshold, f.score AS score,
+       f.movements AS movements, otherAccounts, f.windowStart AS windowStart, f.windowEnd AS windowEnd,
+       f.details AS details, r.detector AS detector, r.id AS run
+ORDER BY score DESC, rule, windowStart, f.id

@@ -1,0 +1,192 @@
+"""The combined-score job: read the current flags and cluster marks, score every account, write
+``a.amlScore`` / ``a.amlFlagged`` / ``a.amlReasons`` / ``a.amlScoreRunId`` as one ``scores`` run.
+
+What it reads is only what the detectors wrote (``read/scores_flags``, ``read/scores_clusters``);
+ground truth is never read. :func:`latest_scores` is what ``aml scores`` exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from toolkit.config import Settings
+from toolkit.db import Database
+from toolkit.findings import Finding
+from toolkit.frames import Network
+from toolkit.runs import detection_run
+from toolkit.scoring.combined import CombinedParams, CombinedScore, FlagTable, combined_score
+
+__all__ = ["ScoreJobResult", "score_params", "read_flag_table", "read_cluster_scores", "compute_scores",
+           "run_scores_job", "write_scores", "flag_table_from_findings", "active_accounts", "latest_scores",
+           "write_scores_csv", "SCORE_COLUMNS", "DETECTOR"]
+
+DETECTOR = "scores"
+#: Columns of ``aml scores --csv`` (and keys of ``--json`` objects), in order.
+SCORE_COLUMNS = ("account_id", "score", "flagged", "reasons")
+
+
+@dataclass(frozen=True)
+class ScoreJobResult:
+    run_id: str
+    counts: dict[str, int]
+    weights: dict[str, float]
+    seconds: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+
+def score_params(settings: Settings, threshold: float | None = None) -> CombinedParams:
+    """``[scoring]`` of aml.toml, with an optional threshold override."""
+    conf = settings.section("scoring")
+    if threshold is not None:
+        conf["threshold"] = threshold
+    return CombinedParams.from_mapping(conf)
+
+
+def read_flag_table(db: Database) -> tuple[FlagTable, np.ndarray]:
+    """The current flags as a :class:`FlagTable` over every account, and the accounts' activity."""
+    acc = db.run_one("read/scores_accounts") or {}
+    ids = np.array(acc.get("ids", []), dtype=object)
+    active = np.array(acc.get("active", []), dtype=bool)
+    rows = db.run_one("read/scores_flags") or {}
+    index = pd.Index(ids)
+    account = index.get_indexer(pd.Series(rows.get("accounts", []), dtype=object))
+    involved = rows.get("involved", [])
+    lengths = np.fromiter((len(x) for x in involved), dtype=np.int64, count=len(involved))
+    flat = [o for x in involved for o in x]
+    inv_acc = index.get_indexer(pd.Series(flat, dtype=object)) if flat else np.empty(0, dtype=np.int64)
+    inv_flag = np.repeat(np.arange(len(involved), dtype=np.int64), lengths)
+    ok = inv_acc >= 0
+    table = FlagTable(ids, account.astype(np.int64), np.array(rows.get("rules", []), dtype=object),
+                      np.array(rows.get("scores", []), dtype=np.float64), inv_flag[ok], inv_acc[ok].astype(np.int64))
+    keep = table.account >= 0
+    if not keep.all():  # cannot happen (FLAGS points at an account), but never index with -1
+        table = FlagTable(ids, table.account[keep], table.rule[keep], table.score[keep],
+                          *_remap_involved(table, keep))
+    return table, active
+
+
+def _remap_involved(table: FlagTable, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    new_row = np.cumsum(keep) - 1
+    sel = keep[table.involved_flag]
+    return new_row[table.involved_flag[sel]], table.involved_account[sel]
+
+
+def read_cluster_scores(db: Database, ids: np.ndarray) -> tuple[str | None, np.ndarray | None]:
+    """The latest embeddings run's abnormal score of every account (None without such a run)."""
+    row = db.run_one("read/scores_clusters") or {}
+    if not row.get("run"):
+        return None, None
+    pos = pd.Index(ids).get_indexer(pd.Series(row["ids"], dtype=object))
+    out = np.zeros(len(ids))
+    ok = pos >= 0
+    out[pos[ok]] = np.asarray(row["scores"], dtype=np.float64)[ok]
+    return row["run"], out
+
+
+def compute_scores(db: Database, params: CombinedParams) -> tuple[CombinedScore, list[str], dict[str, float]]:
+    """Score every account from the graph's current flags and cluster marks (writes nothing)."""
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    flags, active = read_flag_table(db)
+    run, cluster = read_cluster_scores(db, flags.ids)
+    if run is None:
+        notes.append("no embeddings run: cluster marks not used")
+    t1 = time.perf_counter()
+    res = combined_score(flags, params, cluster_score=cluster, active=active if active.size else None)
+    if len(flags.rule) == 0:
+        notes.append("no current flags: run the detectors first")
+    return res, notes, {"read": t1 - t0, "score": time.perf_counter() - t1}
+
+
+def write_scores(db: Database, params: CombinedParams, res: CombinedScore, batch_size: int = 20000,
+                 progress: Callable[[int], None] | None = None) -> str:
+    """Write computed scores as one ``scores`` run (accounts without evidence get score 0 of the
+    run in one server-side statement); returns the run id."""
+    with detection_run(db, DETECTOR, {"params": vars(params)}) as run:
+        nz = np.flatnonzero(res.score > 0)
+        for start in range(0, len(nz), batch_size):
+            part = nz[start : start + batch_size]
+            db.run("writeback/scores", run_id=run.id, ids=res.ids[part].tolist(),
+                   scores=[round(float(s), 6) for s in res.score[part]],
+                   flagged=[bool(f) for f in res.flagged[part]], reasons=[list(res.reasons[i]) for i in part])
+            if progress:
+                progress(len(part))
+        db.run_autocommit("writeback/scores_reset", run_id=run.id)
+        run.counts = {**res.counts(), "rules": len(res.weights)}
+    return run.id
+
+
+def run_scores_job(db: Database, settings: Settings, params: CombinedParams | None = None,
+                   batch_size: int = 20000, progress: Callable[[int], None] | None = None) -> ScoreJobResult:
+    """Compute the combined score of every account from the graph's current flags and cluster
+    marks, and write it as one ``scores`` run.
+
+    Returns
+    -------
+    ScoreJobResult
+        The run id, counts (accounts, flagged, scored, rules), the rule weights, timings and notes
+        (e.g. "no embeddings run: cluster marks not used").
+    """
+    p = params or score_params(settings)
+    res, notes, seconds = compute_scores(db, p)
+    t0 = time.perf_counter()
+    run_id = write_scores(db, p, res, batch_size, progress)
+    seconds["write"] = time.perf_counter() - t0
+    return ScoreJobResult(run_id, {**res.counts(), "rules": len(res.weights)}, dict(res.weights), seconds, notes)
+
+
+def flag_table_from_findings(net: Network, findings: Iterable[Finding]) -> FlagTable:
+    """The :class:`FlagTable` that writing ``findings`` as flags and reading them back would give
+    (``FLAGS`` = ``finding.account``, ``INVOLVES`` = ``finding.accounts``), without the round trip."""
+    acc: list[int] = []
+    rules: list[str] = []
+    scores: list[float] = []
+    inv_f: list[int] = []
+    inv_a: list[int] = []
+    for i, f in enumerate(findings):
+        acc.append(int(f.account))
+        rules.append(f.rule)
+        scores.append(float(f.score))
+        if f.accounts:
+            inv_f.extend([i] * len(f.accounts))
+            inv_a.extend(int(a) for a in f.accounts)
+    return FlagTable(np.asarray(net.accounts.ids, dtype=object), np.asarray(acc, dtype=np.int64),
+                     np.asarray(rules, dtype=object), np.asarray(scores, dtype=np.float64),
+                     np.asarray(inv_f, dtype=np.int64), np.asarray(inv_a, dtype=np.int64))
+
+
+def active_accounts(net: Network) -> np.ndarray:
+    """Accounts with at least one movement."""
+    n = len(net.accounts)
+    m = net.movements
+    ends = np.concatenate([m.src[m.src >= 0], m.dst[m.dst >= 0]])
+    return np.bincount(ends, minlength=n) > 0
+
+
+def latest_scores(db: Database, top: int | None = None) -> list[dict[str, Any]]:
+    """The latest score run's accounts, riskiest first: ``account_id``, ``score``, ``flagged``,
+    ``reasons`` (a list of rule ids). Empty when no score run exists."""
+    rows = db.run("read/scores_latest", top=top)
+    return [{"account_id": r["account_id"], "score": float(r["score"] or 0.0), "flagged": bool(r["flagged"]),
+             "reasons": list(r["reasons"] or [])} for r in rows]
+
+
+def write_scores_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> int:
+    """Write ``rows`` of :func:`latest_scores` as CSV with exactly :data:`SCORE_COLUMNS`
+    (``flagged`` as ``true``/``false``, ``reasons`` joined by ``;``). Returns the row count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(SCORE_COLUMNS)
+        for r in rows:
+            w.writerow([r["account_id"], f"{r['score']:.6f}", "true" if r["flagged"] else "false",
+                        ";".join(r["reasons"])])
+    return len(rows)

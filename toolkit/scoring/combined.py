@@ -1,0 +1,240 @@
+"""The combined risk score of every account: one number investigators sort by, with its reasons.
+
+Inputs are what the detectors left in the graph, never ground truth: the current ``(:Flag)``
+nodes of every complete run (amount rules, typologies, laundering paths, each with a ``score`` in
+[0, 1] and the accounts it ``INVOLVES``) and the cluster marks of the embeddings job.
+
+How the evidence is weighed, without labels
+-------------------------------------------
+1. **Rule weight from the rule's own strength.** A rule that flags a large share of the active
+   accounts says little about any one of them (``large_amount`` fires on ordinary big payers);
+   one that flags a handful says a lot. As in inverse document frequency, rule ``r`` flagging a
+   share ``p_r`` of the accounts gets ``w_r = clip(log p_r / log p_ref, w_min, 1)``: 1 at or
+   below ``p_ref`` (default 0.2%), falling logarithmically to ``w_min`` for a rule that fires
+   everywhere. Measured on the data at hand, re-measured every run.
+2. **Per account and rule**: ``e_r(a) = w_r * max score of r's flags on a``, where a flag counts
+   for the account it ``FLAGS`` and, with factor ``involved_weight``, for the accounts it
+   ``INVOLVES`` (the counterparties of a fan, the members of a cycle or path): laundering is
+   done by groups of accounts, and a group's other members are exactly who an investigator opens
+   next.
+3. **Across rules** (independent evidence): ``rules(a) = 1 - prod_r (1 - e_r(a))``; the
+   abnormal-cluster score of the embeddings counts as one more rule with weight
+   ``cluster_weight``.
+4. **Corroboration**: evidence from a single rule family is discounted by ``single_family``
+   (families: amounts, typologies, paths, clusters); two or more families corroborate each other.
+   The score is ``S(a) = rules(a) * (single_family if one family else 1)``.
+
+An account is ``flagged`` when ``S >= threshold`` (default 0.5). Its reasons are the rule ids that
+contributed at least ``min_reason`` to ``S``, strongest first.
+
+Examples
+--------
+>>> import numpy as np
+>>> flags = FlagTable.from_lists(["A", "B", "C"], account=[0, 0, 1], rule=["cycle", "large_amount", "large_amount"],
+...                              score=[1.0, 1.0, 1.0])
+>>> res = combined_score(flags, CombinedParams(p_ref=0.5, single_family=1.0))
+>>> [round(float(s), 3) for s in res.score]
+[1.0, 0.585, 0.0]
+>>> res.reasons[0]
+('cycle', 'large_amount')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from toolkit.findings import RULE_IDS, TYPOLOGY_IDS
+
+__all__ = ["CombinedParams", "FlagTable", "CombinedScore", "combined_score", "rule_evidence", "rule_family",
+           "CLUSTER_RULE", "PATH_RULE"]
+
+CLUSTER_RULE = "abnormal_cluster"
+PATH_RULE = "laundering_path"
+
+
+def rule_family(rule: str) -> str:
+    """``amounts``, ``typologies``, ``paths``, ``clusters`` or ``other``."""
+    if rule in RULE_IDS:
+        return "amounts"
+    if rule in TYPOLOGY_IDS:
+        return "typologies"
+    if rule == PATH_RULE:
+        return "paths"
+    if rule == CLUSTER_RULE:
+        return "clusters"
+    return "other"
+
+
+@dataclass(frozen=True)
+class CombinedParams:
+    """Knobs of the combined score (``[scoring]`` keys of the same names)."""
+
+    p_ref: float = 0.002
+    w_min: float = 0.05
+    involved_weight: float = 0.5
+    cluster_weight: float = 0.5
+    single_family: float = 0.7
+    threshold: float = 0.5
+    min_reason: float = 0.05
+
+    def __post_init__(self) -> None:
+        from toolkit.errors import ConfigError
+
+        if not 0 < self.p_ref < 1:
+            raise ConfigError(f"[scoring] p_ref = {self.p_ref}: expected 0 < p_ref < 1")
+        for name in ("w_min", "involved_weight", "cluster_weight", "single_family", "threshold", "min_reason"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise ConfigError(f"[scoring] {name} = {v}: expected a value in [0, 1]")
+
+    @classmethod
+    def from_mapping(cls, conf: Mapping[str, Any]) -> "CombinedParams":
+        from toolkit.errors import ConfigError
+
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(conf) - known)
+        if unknown:
+            raise ConfigError(f"[scoring] unknown key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**{k: float(v) for k, v in conf.items()})
+
+
+@dataclass(frozen=True, eq=False)
+class FlagTable:
+    """Current flags as arrays: one row per (flag, account it is about).
+
+    ``account`` rows are positions in ``ids``; ``involved_flag`` / ``involved_account`` list the
+    accounts each flag ``INVOLVES`` (row of the flag in this table, account position).
+    """
+
+    ids: np.ndarray
+    account: np.ndarray
+    rule: np.ndarray
+    score: np.ndarray
+    involved_flag: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    involved_account: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    @classmethod
+    def from_lists(cls, ids: Sequence[str], account: Sequence[int], rule: Sequence[str], score: Sequence[float],
+                   involved: Sequence[Sequence[int]] | None = None) -> "FlagTable":
+        inv_f: list[int] = []
+        inv_a: list[int] = []
+        for i, accs in enumerate(involved or []):
+            inv_f.extend([i] * len(accs))
+            inv_a.extend(accs)
+        return cls(np.asarray(ids, dtype=object), np.asarray(account, dtype=np.int64),
+                   np.asarray(rule, dtype=object), np.asarray(score, dtype=np.float64),
+                   np.asarray(inv_f, dtype=np.int64), np.asarray(inv_a, dtype=np.int64))
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, eq=False)
+class CombinedScore:
+    """Score, flag and reasons of every account (rows of ``ids``), plus the rule weights used."""
+
+    ids: np.ndarray
+    score: np.ndarray
+    flagged: np.ndarray
+    reasons: list[tuple[str, ...]]
+    weights: dict[str, float]
+    shares: dict[str, float]
+    evidence: dict[str, np.ndarray]
+
+    def counts(self) -> dict[str, int]:
+        return {"accounts": int(len(self.ids)), "flagged": int(self.flagged.sum()),
+                "scored": int((self.score > 0).sum())}
+
+
+def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None
+              ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
+    n = flags.n_accounts
+    base = max(int(active.sum()) if active is not None else n, 1)
+    ev: dict[str, np.ndarray] = {}
+    weights: dict[str, float] = {}
+    shares: dict[str, float] = {}
+    rules = sorted(set(flags.rule.tolist()) - {CLUSTER_RULE})
+    for r in rules:
+        sel = flags.rule == r
+        acc = flags.account[sel]
+        sc = np.clip(flags.score[sel], 0.0, 1.0)
+        own = np.zeros(n)
+        np.maximum.at(own, acc, sc)
+        share = np.count_nonzero(own > 0) / base
+        w = float(np.clip(np.log(max(share, 1e-12)) / np.log(p.p_ref), p.w_min, 1.0))
+        e = own
+        if p.involved_weight > 0 and flags.involved_flag.size:
+            rows = np.flatnonzero(sel)
+            isin = np.isin(flags.involved_flag, rows)
+            if isin.any():
+                inv = np.zeros(n)
+                np.maximum.at(inv, flags.involved_account[isin],
+                              np.clip(flags.score[flags.involved_flag[isin]], 0.0, 1.0) * p.involved_weight)
+                e = np.maximum(own, inv)
+        ev[r] = w * e
+        weights[r] = w
+        shares[r] = float(share)
+    return ev, weights, shares
+
+
+def rule_evidence(flags: FlagTable, params: CombinedParams | None = None,
+                  active: np.ndarray | None = None) -> np.ndarray:
+    """``rules(a)`` of step 3 without the cluster term: the evidence the rule detectors give for
+    every account (used by the embeddings job to find flag-enriched clusters)."""
+    p = params or CombinedParams()
+    ev, _w, _s = _per_rule(flags, p, active)
+    if not ev:
+        return np.zeros(flags.n_accounts)
+    return 1.0 - np.prod([1.0 - v for v in ev.values()], axis=0)
+
+
+def combined_score(flags: FlagTable, params: CombinedParams | None = None,
+                   cluster_score: np.ndarray | None = None, active: np.ndarray | None = None) -> CombinedScore:
+    """Combine every current flag (and the abnormal-cluster scores) into one score per account.
+
+    Parameters
+    ----------
+    flags : FlagTable
+        Current flags of every complete run (``abnormal_cluster`` flags are ignored here: the
+        cluster evidence comes in as ``cluster_score``).
+    params : CombinedParams, optional
+    cluster_score : ndarray, optional
+        The embeddings job's abnormal score per account (0 where not abnormal); None when no
+        embeddings run exists.
+    active : ndarray of bool, optional
+        Accounts that count in the rule shares (default: every account).
+    """
+    p = params or CombinedParams()
+    n = flags.n_accounts
+    ev, weights, shares = _per_rule(flags, p, active)
+    if cluster_score is not None:
+        cs = np.clip(np.asarray(cluster_score, dtype=np.float64), 0.0, 1.0)
+        ev[CLUSTER_RULE] = p.cluster_weight * cs
+        weights[CLUSTER_RULE] = p.cluster_weight
+        shares[CLUSTER_RULE] = float(np.count_nonzero(cs > 0) / max(n, 1))
+    names = list(ev)
+    if names:
+        E = np.vstack([ev[r] for r in names])
+        rules_score = 1.0 - np.prod(1.0 - E, axis=0)
+        fams = np.array([rule_family(r) for r in names], dtype=object)
+        fam_names = sorted(set(fams.tolist()))
+        fam_hit = np.vstack([(E[fams == f] >= p.min_reason).any(axis=0) for f in fam_names])
+        n_fam = fam_hit.sum(axis=0)
+        score = rules_score * np.where(n_fam >= 2, 1.0, p.single_family)
+    else:
+        E = np.zeros((0, n))
+        score = np.zeros(n)
+    flagged = score >= p.threshold
+    reasons: list[tuple[str, ...]] = [()] * n
+    if names:
+        nz = np.flatnonzero(score > 0)
+        sub = E[:, nz]
+        for j, a in enumerate(nz.tolist()):
+            col = sub[:, j]
+            order = np.argsort(-col, kind="stable")
+            reasons[a] = tuple(names[i] for i in order if col[i] >= p.min_reason)
+    return CombinedScore(flags.ids, score, flagged, reasons, weights, shares, ev)

@@ -42,6 +42,40 @@ def amounts(
     console.print(table)
 
 
+@app.command("typologies")
+def typologies(
+    only: Optional[str] = typer.Option(None, "--only", help="Comma-separated typology ids, e.g. fan_in,cycle (default: all)."),
+    json_: bool = typer.Option(False, "--json", help="Print one object: typology id -> count."),
+) -> None:
+    """Typologies by their shape in time: fan_in, fan_out, scatter_gather, gather_scatter, cycle, layering."""
+    from toolkit.jobs.typologies import run_typology_job, typology_params
+
+    s = settings()
+    with errors_as_exit():
+        params = typology_params(s)
+        wanted = [t.strip() for t in only.split(",") if t.strip()] if only else None
+        if wanted:
+            from toolkit.errors import ConfigError
+            from toolkit.findings import TYPOLOGY_IDS
+
+            bad = [t for t in wanted if t not in TYPOLOGY_IDS]
+            if bad:
+                raise ConfigError(f"unknown typology {', '.join(bad)} (expected one of {', '.join(TYPOLOGY_IDS)})")
+        with connect(s) as db:
+            res = run_typology_job(db, params, only=wanted)
+    if json_:
+        print_json(res.counts)
+        return
+    table = Table(title=f"typologies (run {res.run_id})")
+    table.add_column("typology")
+    table.add_column("hits", justify="right")
+    table.add_column("seconds", justify="right")
+    for t, n in res.counts.items():
+        table.add_row(t, f"{n:,}", f"{res.seconds.get(t, 0.0):.2f}")
+    console.print(table)
+    console.print(f"{res.scored_accounts:,} accounts with a typology score", markup=False)
+
+
 def explain(
     account_id: str = typer.Argument(..., help="The account's id."),
     limit: int = typer.Option(20, "--limit", help="Rows shown in the table (--json lists all)."),

@@ -44,7 +44,7 @@ from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
-from toolkit.detect.windows import chunks_by_weight, expand_ranges
+from toolkit.detect.windows import chunks_by_weight, expand_ranges, range_search
 
 __all__ = ["detect_cycles", "cycle_score"]
 
@@ -187,8 +187,8 @@ def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: T
     """
     L, tol = p.cycle_max_length, p.cycle_amount_tolerance
     stride = edges.stride
-    f_lo, f_hi = _ranges(edges.out.key, st["fnode"] * stride, st["ftime"], st["btime"])
-    b_lo, b_hi = _ranges(edges.inn.key, st["bnode"] * stride, st["ftime"], st["btime"])
+    f_lo, f_hi = range_search(edges.out.key, st["fnode"] * stride, st["ftime"], st["btime"])
+    b_lo, b_hi = range_search(edges.inn.key, st["bnode"] * stride, st["ftime"], st["btime"])
     cf, cb = f_hi - f_lo, b_hi - b_lo
     alive = (cf > 0) & (cb > 0)
     new_states: list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -239,23 +239,6 @@ def _slice_states(new_states: list, lo: int, hi: int) -> list:
             out.append((forward, rows[a:b], x[a:b], y[a:b]))
         base += len(rows)
     return out
-
-
-def _ranges(key: np.ndarray, base: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows ``[lo, hi)`` of the sorted ``key`` with ``base + t_lo <= key <= base + t_hi``.
-
-    Large query batches are searched in sorted order (and put back): binary searches over
-    millions of keys are several times faster when consecutive queries are close.
-    """
-    q_lo, q_hi = base + t_lo, base + t_hi
-    if len(q_lo) < 50_000:
-        return np.searchsorted(key, q_lo, side="left"), np.searchsorted(key, q_hi, side="right")
-    order = np.argsort(q_lo)
-    lo = np.empty(len(q_lo), dtype=np.int64)
-    hi = np.empty(len(q_lo), dtype=np.int64)
-    lo[order] = np.searchsorted(key, q_lo[order], side="left")
-    hi[order] = np.searchsorted(key, q_hi[order], side="right")
-    return lo, hi
 
 
 def _close(E: np.ndarray, x: np.ndarray, nf: np.ndarray, nb: np.ndarray, L: int) -> np.ndarray:

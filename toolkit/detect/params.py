@@ -6,16 +6,17 @@ Freezing it makes a run reproducible from its parameters alone.
 
 Where the defaults come from
 ----------------------------
-AMLSim (IBM, Suzumura & Kanezashi 2021, ``paramFiles/typologies/alertPatterns.csv`` and
-``paramFiles/1K/alertPatterns.csv``) injects fan-in, fan-out and cycle alerts with
-``min_accounts = 5`` (up to 10), scatter-gather with 7 and gather-scatter with 11 accounts, each
-alert spread over ``min_period..max_period = 5..20`` (10..20) simulation steps of one day.
-AMLworld (Altman et al. 2023, "Realistic Synthetic Financial Transactions for Anti-Money
-Laundering Models", NeurIPS Datasets & Benchmarks) uses the same eight shapes (fan-in, fan-out,
-gather-scatter, scatter-gather, simple cycle, random, bipartite, stack) with fees taken at each
-hop of a cycle. Pass-through thresholds follow the usual "rapid movement of funds" scenario of
-transaction-monitoring systems (funds out >= 80-90% of funds in within a few days); that one is
-an industry convention, not a single standard, and is meant to be tuned.
+IBM AMLSim (github.com/IBM/AMLSim) injects its alerts from ``alertPatterns.csv``: in
+``paramFiles/typologies/`` fan-in, fan-out and cycle alerts have ``min_accounts = 5``,
+scatter-gather 7 (source, sink and 5 intermediates) and gather-scatter 11 (hub, 5 in, 5 out),
+each spread over ``min_period..max_period = 10..20`` simulation steps of one day; in
+``paramFiles/1K/`` fan and cycle alerts have 5-10 accounts over 5-20 days. AMLworld (Altman et
+al., "Realistic Synthetic Financial Transactions for Anti-Money Laundering Models", NeurIPS 2023
+Datasets & Benchmarks) uses the same eight shapes (fan-in, fan-out, gather-scatter,
+scatter-gather, simple cycle, random, bipartite, stack). The amount tolerance of a cycle and the
+pass-through thresholds are not fixed by either generator: they follow the usual "rapid movement
+of funds" scenario of transaction-monitoring systems (funds out >= 80-90% of funds in within a
+few days, amounts shrinking by fees and FX at each hop) and are meant to be tuned.
 """
 
 from __future__ import annotations
@@ -62,13 +63,14 @@ class TypologyParams:
     gs_window_s : int, default 7 days
         First gathered in-flow to last scattered out-flow.
     cycle_max_length : int, default 6
-        ``L``: longest cycle searched (hops = accounts). AMLSim's cycles have 5-10 accounts;
-        beyond 6 the search cost grows fast while real layering loops are short.
+        ``L``: longest cycle searched (hops = accounts). Covers AMLSim's 5-account cycles
+        (``paramFiles/typologies``); its 1K set goes up to 10, so raise ``L`` for such data at
+        the price of a search that grows quickly with ``L``.
     cycle_window_s : int, default 30 days
         First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
     cycle_amount_tolerance : float, default 0.2
-        Every hop's amount within ``±tol`` of the first hop's (AMLworld takes a fee at each
-        hop, so amounts shrink slowly; 20% allows a few hops of fees and FX rounding).
+        Every hop's amount within ``±tol`` of the first hop's. Laundered money shrinks a little
+        at each hop (fees, FX); 20% allows several hops of that while rejecting unrelated amounts.
     layering_min_ratio : float, default 0.8
         Share of an account's inflow forwarded within ``layering_max_dwell_s`` for it to count as
         pass-through ("rapid movement of funds" scenarios: 80-90%).

@@ -50,6 +50,7 @@ from toolkit.detect.windows import (
     greedy_starts,
     limit_evidence,
     pair_links,
+    range_search,
     unique_per_group,
 )
 
@@ -108,8 +109,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
     r1 = np.flatnonzero(first_ok)
     mid = out.cp[r1].astype(np.int64)
     t1 = out.ts_rel(r1)
-    lo = np.searchsorted(out.key, mid * out.stride + t1, side="left")
-    hi = np.searchsorted(out.key, mid * out.stride + t1 + w, side="right")
+    lo, hi = range_search(out.key, mid * out.stride, t1, t1 + w)
     keep = cs_second[hi] > cs_second[lo]
     r1, lo, hi = r1[keep], lo[keep], hi[keep]
     del mid, t1, keep, cs_second

@@ -252,6 +252,7 @@ def load_path(
     max_amount: float = 1e11,
     progress: Callable[[int], None] | None = None,
     on_file: Callable[[Path, str, int | None], None] | None = None,
+    since: int | None = None,
 ) -> LoadSummary:
     """Load a file or a directory of files into the configured database.
 
@@ -270,6 +271,9 @@ def load_path(
         Create placeholder accounts for movements naming unknown accounts instead of rejecting them.
     on_file : callable, optional
         Called with (file, role, estimated rows) when a file starts (for progress bars).
+    since : int, optional
+        Epoch seconds: movements at or before it are skipped (counted as already present);
+        the refresh job passes its watermark.
 
     Raises
     ------
@@ -297,7 +301,7 @@ def load_path(
                 _load_alerts(db, file, fs, batch_size)
             else:
                 known = _load_file(db, file, role, fs, rej, known, create_missing, batch_size,
-                                   chunk_rows, max_amount, amlsim_base, progress)
+                                   chunk_rows, max_amount, amlsim_base, progress, since)
             fs.seconds = time.perf_counter() - t_file
             summary.files.append(fs)
     finally:
@@ -339,7 +343,7 @@ def _columns_for(role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk_rows, max_amount,
-               amlsim_base, progress) -> pd.Index:
+               amlsim_base, progress, since=None) -> pd.Index:
     required, optional = _columns_for(role)
     C.check_columns(file, read_header(file), required, optional)
     dups = DuplicateTracker()
@@ -372,6 +376,10 @@ def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk
                     _write_accounts(db, acc_checked.good, batch_size, None)
                     known = known.append(pd.Index(acc_checked.good["id"])).unique()
             checked = check_movements(canon, str(file), dups, known, create_missing, max_amount)
+            if since is not None:
+                old = checked.good["ts"] <= since
+                checked.repeated_same += int(old.sum())
+                checked.good = checked.good.loc[~old]
             missing = checked.notes.get("missing_accounts")
             if missing is not None and len(missing):
                 made = _write(db, "load/placeholder_accounts", missing, {"id": "id", "currency": "currency"},

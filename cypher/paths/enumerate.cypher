@@ -6,39 +6,52 @@
 // account's $fanout_cap largest out-transfers are followed (amount desc, then id asc; null: all).
 // These are exactly the rules of toolkit.paths.enumerate_paths, which the tests hold this to.
 //
-// How: breadth first, one block per hop. `open` holds the paths that may still grow, `found`
-// those that end at a target. Each block groups the open paths by their last account, reads
-// that account's top out-transfers ONCE (a hub reached by a thousand paths is expanded once per
-// hop, not a thousand times) and extends each path by the transfers that keep the time and carry
-// rules and visit a new account; on the last hop only transfers into a target are kept. The
-// blocks are identical. Why not a quantified path pattern or apoc.path.expandConfig: the time
-// and carry rules compare consecutive hops, which neither can test while expanding, so both walk
-// every simple path of up to L hops and filter afterwards (docs/paths.md has the measurements).
+// How: breadth first, one block per hop (the blocks are identical). `open` holds the paths that
+// may still grow, `found` those that end at a target. A block groups the open paths by their
+// last account, reads that account's out-transfers ONCE (a hub reached by a thousand paths is
+// read once per hop, not a thousand times), keeps its $fanout_cap largest, and extends every
+// path of the group by those that keep the time and carry rules and reach a new account; on the
+// last hop only transfers into a target are kept. The top $fanout_cap are picked by a bounded
+// insertion (reduce) rather than ORDER BY ... LIMIT: a Top operator here would hold rows that
+// carry the grouped paths, which the server's memory accounting counts once per held row.
+// Why not a quantified path pattern or apoc.path.expandConfig: the time and carry rules compare
+// consecutive hops, which neither can test while expanding, so both walk every simple path of up
+// to L hops and filter afterwards (docs/paths.md has the measurements).
 // The search stops growing once more than $limit paths are found (the caller passes one more
 // than it accepts, to tell "at the limit" from "over it"). Results are unordered.
 /* :params { sources: ['AC10000001'], targets: ['AC10000002'], max_hops: 6, window_days: 30, min_carry: 0.5, fanout_cap: 20, limit: 100001 } */
 UNWIND $sources AS source_id
 MATCH (s:Account {id: source_id})
 WITH DISTINCT s
-CALL (s) {
-  MATCH (s)-[r:TRANSFER]->(w:Account) WHERE w <> s
-  WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-  RETURN r, w
-}
-WITH collect({rels: [r], nodes: [s, w]}) AS open
+WITH s, [(s)-[r:TRANSFER]->(w:Account) WHERE w <> s | [r.amount, r.id, r, w]] AS outs
+WITH s, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+       ELSE reduce(top = [], o IN outs |
+         CASE WHEN size(top) >= $fanout_cap
+                   AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+              ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                    + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+         END)
+  END AS outs
+UNWIND outs AS o
+WITH collect({rels: [o[2]], nodes: [s, o[3]]}) AS open
 WITH [p IN open WHERE last(p.nodes).id IN $targets] AS found,
      [p IN open WHERE $max_hops > 1] AS open
 // hop 2
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -50,13 +63,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -68,13 +86,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -86,13 +109,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -104,13 +132,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -122,13 +155,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)
@@ -140,13 +178,18 @@ WITH found, CASE WHEN size(found) > $limit THEN [] ELSE [p IN grown WHERE size(p
 CALL (open) {
   UNWIND open AS p
   WITH last(p.nodes) AS v, collect(p) AS group
-  CALL (v) {
-    MATCH (v)-[r:TRANSFER]->(w:Account) WHERE w <> v
-    WITH r, w ORDER BY r.amount DESC, r.id LIMIT coalesce($fanout_cap, 4611686018427387904)
-    RETURN r, w
-  }
+  WITH group, [(v)-[r:TRANSFER]->(w:Account) WHERE w <> v | [r.amount, r.id, r, w]] AS outs
+  WITH group, CASE WHEN $fanout_cap IS NULL OR size(outs) <= $fanout_cap THEN outs
+         ELSE reduce(top = [], o IN outs |
+           CASE WHEN size(top) >= $fanout_cap
+                     AND (last(top)[0] > o[0] OR (last(top)[0] = o[0] AND last(top)[1] < o[1])) THEN top
+                ELSE ([x IN top WHERE x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1])] + [o]
+                      + [x IN top WHERE NOT (x[0] > o[0] OR (x[0] = o[0] AND x[1] < o[1]))])[..$fanout_cap]
+           END)
+    END AS outs
+  UNWIND outs AS o
   UNWIND group AS p
-  WITH p, r, w, last(p.rels) AS prev
+  WITH p, o[2] AS r, o[3] AS w, last(p.rels) AS prev
   WHERE prev.ts <= r.ts AND r.amount >= $min_carry * prev.amount AND NOT w IN p.nodes
     AND ($window_days IS NULL OR r.ts <= prev.ts + duration({seconds: $window_days * 86400}))
     AND (size(p.rels) + 1 < $max_hops OR w.id IN $targets)

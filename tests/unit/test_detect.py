@@ -100,6 +100,16 @@ class TestFan:
         assert min(f.details["usual_chance"] for f in fans) > 1
 
 
+    def test_evidence_limit_keeps_the_largest_in_time_order(self):
+        # 8 senders paying 10, 20, ..., 80: with a limit of 3 the evidence is the 60, 70 and 80
+        # payments (rows 5, 6, 7), in time order; the details still count all 8.
+        moves = [(f"s{i}", "H", 10.0 * (i + 1), i * HOUR) for i in range(8)]
+        net = dg.G(["H"] + [f"s{i}" for i in range(8)], moves).net()
+        (f,) = detect_fan_in(net, replace(P, evidence_limit=3)).findings
+        assert f.movements == (5, 6, 7)
+        assert f.details["movements"] == 8 and f.details["total"] == 360.0
+
+
 class TestScatterGather:
     def test_scatter_gather_found(self):
         g = dg.SG_LAUNDER

@@ -14,6 +14,7 @@ from toolkit import admin
 from toolkit.cli import data as data_cli
 from toolkit.cli import db as db_cli
 from toolkit.cli import detect as detect_cli
+from toolkit.cli import ops as ops_cli
 from toolkit.cli import server as server_cli
 from toolkit.cli._common import console, errors_as_exit, print_json, set_global, settings, err_console
 
@@ -41,6 +42,7 @@ app.command("generate")(data_cli.generate)
 app.command("stats")(data_cli.stats)
 app.add_typer(detect_cli.app, name="detect")
 app.command("explain")(detect_cli.explain)
+app.command("refresh")(ops_cli.refresh)
 
 
 @app.command()

@@ -109,3 +109,29 @@ def explain(
 
 def _num(v: object) -> str:
     return f"{v:,.2f}" if isinstance(v, (int, float)) else str(v)
+
+
+@app.callback()
+def detect_all(
+    ctx: typer.Context,
+    json_: bool = typer.Option(False, "--json", help="Print counts per detector and the run id."),
+) -> None:
+    """Run every detector with the configured defaults as one detection run (or a sub-command)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.jobs.detect_all import run_all
+
+    s = settings()
+    with errors_as_exit(), connect(s) as db:
+        res = run_all(db, s, progress=None if json_ else lambda n: console.print(f"running {n}...", markup=False))
+    if json_:
+        print_json({"run_id": res.run_id, "counts": res.counts, "runs": res.runs})
+        return
+    table = Table(title=f"detection run {res.run_id}")
+    table.add_column("detector")
+    table.add_column("results")
+    table.add_column("seconds", justify="right")
+    for name, counts in res.counts.items():
+        shown = ", ".join(f"{k} {v:,}" for k, v in counts.items() if v) if isinstance(counts, dict) else str(counts)
+        table.add_row(name, shown or "none", f"{res.seconds.get(name, 0):.1f}")
+    console.print(table)

@@ -6,6 +6,13 @@ every hit by how *rare its shape is among all active accounts*, measured on the 
 instead of trusting the threshold: a shape that thousands of ordinary accounts show says little,
 one that a handful show says a lot.
 
+Two kinds of "ordinary" are discounted, at two levels. The finding scores of fans and
+gather-scatter already discount windows that the account's *own* usual traffic explains
+(``usual_chance``, :meth:`toolkit.detect.view.FlowView.chance`); the rarity below discounts
+shapes that are common *across the population*. ``p(f)`` is an empirical upper-tail share (one
+minus the percentile) taken jointly over the count and the quality of the shape, and read on a
+log scale, which is robust to the heavy tails of degree distributions where a z-score is not.
+
 Formula
 -------
 For a finding ``f`` of typology ``τ`` with shape coordinates ``(v, q)`` (below), let

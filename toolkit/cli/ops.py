@@ -1,0 +1,43 @@
+"""`aml refresh`: the scheduled job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolkit.cli._common import console, err_console, settings
+
+
+def refresh(
+    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Directory of new files (default [refresh] inbox)."),
+    all_: bool = typer.Option(False, "--all", help="Re-run detection even when nothing new was loaded."),
+    json_: bool = typer.Option(False, "--json", help="Print the run's JSON line."),
+) -> None:
+    """Load movements newer than the watermark, re-run detection, update scores (for cron).
+
+    Exit codes: 0 done or nothing new; 1 failed; 2 configuration; 4 database unreachable;
+    5 rows rejected beyond [refresh] max_rejects; 75 another refresh is running.
+    """
+    from dataclasses import asdict
+
+    from toolkit.errors import ToolkitError
+    from toolkit.refresh import refresh as run_refresh
+
+    try:
+        res = run_refresh(settings(), inbox=inbox, all_accounts=all_)
+    except ToolkitError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(code=exc.exit_code) from None
+    if json_:
+        console.print_json(json.dumps(asdict(res), default=str))
+    else:
+        console.print(
+            f"{res.status}: loaded {res.loaded:,}, rejected {res.rejected:,}, already present "
+            f"{res.already_present:,}" + (f"; detection run {res.detection_run}" if res.detection_run else ""),
+            markup=False,
+        )
+    if res.exit_code:
+        raise typer.Exit(code=res.exit_code)

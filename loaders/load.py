@@ -27,13 +27,15 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from loaders import canonical as C
 from loaders import formats as F
 from loaders.read import ROW, Chunk, iter_chunks, read_header
 from loaders.validate import REJECT_COLUMNS, Checked, DuplicateTracker, check_accounts, check_movements
 from toolkit.admin import init_schema
 from toolkit.db import Database
-from toolkit.errors import LoadError, RejectsExceeded
+from toolkit.errors import LoadError, QueryError, RejectsExceeded
 
 __all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "FORMATS"]
 
@@ -189,15 +191,36 @@ def _lists(frame: pd.DataFrame, cols: dict[str, str]) -> dict[str, list]:
     return out
 
 
+def _send(db: Database, query: str, params: dict[str, list], fallback: str | None) -> int:
+    try:
+        row = db.run_one(query, **params)
+    except QueryError as exc:
+        # The fast first-load route met an id that exists: re-send the batch through the query
+        # that skips existing ids (the failed batch was rolled back whole).
+        if fallback is None or "ConstraintValidationFailed" not in str(exc):
+            raise
+        row = db.run_one(fallback, **params)
+    return int(row["written"]) if row else 0
+
+
 def _write(db: Database, query: str, frame: pd.DataFrame, cols: dict[str, str], batch_size: int,
-           progress: Callable[[int], None] | None) -> int:
+           progress: Callable[[int], None] | None, fallback: str | None = None) -> int:
+    """Send ``frame`` in batches; the next batch is packed while the server writes this one."""
     written = 0
-    for start in range(0, len(frame), batch_size):
-        part = frame.iloc[start : start + batch_size]
-        row = db.run_one(query, **_lists(part, cols))
-        written += int(row["written"]) if row else 0
-        if progress:
-            progress(len(part))
+    pending: tuple[Future, int] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for start in range(0, len(frame), batch_size):
+            part = frame.iloc[start : start + batch_size]
+            params = _lists(part, cols)
+            if pending is not None:
+                written += pending[0].result()
+                if progress:
+                    progress(pending[1])
+            pending = (pool.submit(_send, db, query, params, fallback), len(part))
+        if pending is not None:
+            written += pending[0].result()
+            if progress:
+                progress(pending[1])
     return written
 
 
@@ -217,7 +240,9 @@ def _write_accounts(db: Database, good: pd.DataFrame, batch_size: int, progress)
     return written
 
 
-def _write_movements(db: Database, good: pd.DataFrame, batch_size: int, progress) -> int:
+def _write_movements(db: Database, good: pd.DataFrame, batch_size: int, progress, fresh: set[str]) -> int:
+    """``fresh`` names the kinds the graph had none of when this file started: they take the
+    fast route without per-row existence checks (the constraint still guards exactly-once)."""
     written = 0
     for kind, query, ends in (
         ("transfer", "load/transfers", {"src": "from", "dst": "to"}),
@@ -226,7 +251,11 @@ def _write_movements(db: Database, good: pd.DataFrame, batch_size: int, progress
     ):
         part = good.loc[good["kind"] == kind]
         if len(part):
-            written += _write(db, query, part, {**_MOVE_COLS, **ends}, batch_size, progress)
+            if kind in fresh:
+                written += _write(db, query + "_fresh", part, {**_MOVE_COLS, **ends}, batch_size, progress,
+                                  fallback=query)
+            else:
+                written += _write(db, query, part, {**_MOVE_COLS, **ends}, batch_size, progress)
     if "is_laundering" in good:
         pos = good.loc[good["is_laundering"].astype(bool)]
         if len(pos):
@@ -348,6 +377,7 @@ def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk
     C.check_columns(file, read_header(file), required, optional)
     dups = DuplicateTracker()
     is_accounts = role in ("native_accounts", "amlsim_accounts")
+    fresh = set() if is_accounts else _empty_kinds(db)
     for chunk in iter_chunks(file, chunk_rows):
         _malformed(chunk, rej, fs)
         frame = chunk.frame
@@ -386,7 +416,7 @@ def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk
                               batch_size, None)
                 fs.placeholders += made
                 known = known.append(pd.Index(missing["id"])).unique()
-            written = _write_movements(db, checked.good, batch_size, progress)
+            written = _write_movements(db, checked.good, batch_size, progress, fresh)
         fs.loaded += written
         fs.rejected += len(checked.rejects)
         fs.already_present += checked.repeated_same + (len(checked.good) - written)
@@ -394,6 +424,12 @@ def _load_file(db, file, role, fs, rej, known, create_missing, batch_size, chunk
         if progress:
             progress(len(checked.rejects) + checked.repeated_same)
     return known
+
+
+def _empty_kinds(db: Database) -> set[str]:
+    """Movement kinds of which the graph holds none (from the count store: instant)."""
+    row = db.run_one("read/movement_counts") or {}
+    return {k for k in ("transfer", "deposit", "withdrawal") if not row.get(k)}
 
 
 def _iso() -> pd.Index:

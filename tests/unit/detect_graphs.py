@@ -47,7 +47,8 @@ def _fan_in_core(n_senders: int, gap: int) -> list[tuple]:
 # --- fan_in ---------------------------------------------------------------------------------
 #: Mule funnel: 5 distinct senders pay H 100 each within 4 h, and H pays 450 on to X two hours
 #: after the fan's first inflow. One fan_in on H with 5 counterparties, total 500, moved on 450
-#: -> share 0.9, score (1 - 0.5*5/5) * (0.2 + 0.8*0.9) = 0.46.
+#: -> share 0.9, score (1 - 0.5*5/5) * (0.2 + 0.8*0.9) * 1 = 0.46 (H has no other traffic, so
+#: its usual rate explains nothing: surprise 1).
 FAN_IN_MULE = G(
     accounts=["H", "X", "s0", "s1", "s2", "s3", "s4"],
     moves=_fan_in_core(5, HOUR) + [("H", "X", 450.0, 2 * HOUR)],

@@ -48,7 +48,7 @@ from toolkit.errors import ConfigError
 from toolkit.findings import TYPOLOGY_IDS, Finding
 from toolkit.frames import Network
 from toolkit.detect.cycles import cycle_score, detect_cycles
-from toolkit.detect.fan import detect_fan_in, detect_fan_out, fan_score
+from toolkit.detect.fan import detect_fan_in, detect_fan_out, fan_score, surprise
 from toolkit.detect.layering import PassThrough, detect_layering, layering_score, pass_through
 from toolkit.detect.params import DAY, TypologyParams
 from toolkit.detect.scatter_gather import detect_gather_scatter, detect_scatter_gather
@@ -74,6 +74,7 @@ __all__ = [
     "score_accounts",
     "shape_of",
     "fan_score",
+    "surprise",
     "cycle_score",
     "layering_score",
     # shared data

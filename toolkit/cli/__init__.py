@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from toolkit import admin
+from toolkit.cli import bench as bench_cli
 from toolkit.cli import data as data_cli
 from toolkit.cli import db as db_cli
 from toolkit.cli import detect as detect_cli
@@ -43,6 +44,7 @@ app.command("stats")(data_cli.stats)
 app.add_typer(detect_cli.app, name="detect")
 app.command("explain")(detect_cli.explain)
 app.command("refresh")(ops_cli.refresh)
+app.add_typer(bench_cli.app, name="bench")
 
 
 @app.command()

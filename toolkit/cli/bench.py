@@ -1,0 +1,36 @@
+"""`aml bench ...`: benchmarks (kept apart from the tests)."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from toolkit.cli._common import console, errors_as_exit, print_json, settings
+
+app = typer.Typer(help="Benchmarks: the paper's per-phase pipeline benchmark, and loading.",
+                  invoke_without_command=True)
+
+
+@app.command("load")
+def load(
+    transfers: int = typer.Option(2_100_000, "--transfers", help="Size of the generated data set."),
+    seed: int = typer.Option(42, "--seed", help="Generator seed (data is cached per size and seed)."),
+    json_: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """Load time, rows/s and peak RSS of the loader and the server JVM (clears the database)."""
+    from dataclasses import asdict
+
+    from toolkit.bench_load import bench_load
+
+    with errors_as_exit():
+        rows = bench_load(settings(), transfers, seed)
+    if json_:
+        print_json([asdict(r) for r in rows])
+        return
+    table = Table(title=f"load benchmark, {transfers:,} transfers")
+    for col in ("route", "rows", "seconds", "rows/s", "Python peak MB", "server peak MB"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.route, f"{r.rows:,}", f"{r.seconds:.1f}", f"{r.rows_per_s:,.0f}", f"{r.py_peak_mb:.0f}",
+                      "-" if r.server_peak_mb is None else f"{r.server_peak_mb:.0f}")
+    console.print(table)

@@ -277,7 +277,7 @@ def load_path(
     max_rejects: int = 0,
     create_missing: bool = False,
     batch_size: int = 20000,
-    chunk_rows: int = 200_000,
+    chunk_rows: int = 50_000,
     max_amount: float = 1e11,
     progress: Callable[[int], None] | None = None,
     on_file: Callable[[Path, str, int | None], None] | None = None,

@@ -44,6 +44,7 @@ app.command("stats")(data_cli.stats)
 app.add_typer(detect_cli.app, name="detect")
 app.command("explain")(detect_cli.explain)
 app.command("refresh")(ops_cli.refresh)
+app.command("guide")(ops_cli.guide)
 app.add_typer(bench_cli.app, name="bench")
 
 

@@ -41,3 +41,28 @@ def refresh(
         )
     if res.exit_code:
         raise typer.Exit(code=res.exit_code)
+
+
+def guide(
+    out: Path = typer.Option(Path("out/guide"), "--out", help="Where to write aml.html."),
+    serve: bool = typer.Option(False, "--serve", help="Serve it on localhost until Ctrl-C."),
+    port: int = typer.Option(8001, "--port", help="Port for --serve."),
+) -> None:
+    """Write the Neo4j Browser guide (saved queries with examples from the graph); optionally serve it."""
+    import time
+
+    from toolkit.cli._common import errors_as_exit
+    from toolkit.db import connect
+    from toolkit.guide import serve_guide, write_guide
+
+    with errors_as_exit(), connect(settings()) as db:
+        path = write_guide(out, db)
+    console.print(f"wrote {path}", markup=False)
+    if serve:
+        httpd, _t = serve_guide(out, port)
+        console.print(f"in Neo4j Browser run:  :play http://localhost:{port}/{path.name}   (Ctrl-C stops)", markup=False)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            httpd.shutdown()

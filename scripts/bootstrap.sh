@@ -13,6 +13,8 @@ say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
 need_pkgs=()
 command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+# the report test renders HTML in headless Chromium (Debian's package)
+if [ "${AML_WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need_pkgs+=(chromium); fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${need_pkgs[*]} from Debian's packages"

@@ -3,5 +3,5 @@
 # suite). Extra arguments go to pytest, e.g. `bash scripts/test.sh -k loader --runslow`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+AML_WITH_CHROMIUM=1 bash scripts/bootstrap.sh
 exec .venv/bin/python -m pytest "$@"

@@ -45,6 +45,7 @@ app.add_typer(detect_cli.app, name="detect")
 app.command("explain")(detect_cli.explain)
 app.command("refresh")(ops_cli.refresh)
 app.command("guide")(ops_cli.guide)
+app.command("report")(ops_cli.report)
 app.add_typer(bench_cli.app, name="bench")
 
 

@@ -66,3 +66,17 @@ def guide(
                 time.sleep(3600)
         except KeyboardInterrupt:
             httpd.shutdown()
+
+
+def report(
+    out: Path = typer.Option(..., "--out", help="Directory for index.html and the PNG plots."),
+    run: Optional[str] = typer.Option(None, "--run", help="Detection run id (default: the latest)."),
+) -> None:
+    """An HTML report of a detection run: counts per rule, top accounts, paths, clusters, evaluation."""
+    from toolkit.cli._common import errors_as_exit
+    from toolkit.db import connect
+    from toolkit.report import write_report
+
+    with errors_as_exit(), connect(settings()) as db:
+        page = write_report(db, out, run)
+    console.print(f"wrote {page}", markup=False)

@@ -1,9 +1,10 @@
 // saved/account_flags: everything flagged for one account, by every current detection run
-// mode: read      returns: rule, value, threshold, score, movements, otherAccounts, windowStart, windowEnd, details, detector, run
+// mode: read      returns: rule, value, threshold, score, movements, otherAccounts, windowStart,
+//                           windowEnd, details, detector, run
 // The flags of complete runs (superseded and failed runs are left out) on the account
-// $account_id, strongest first: the rule, the figure and the bound or limit it crossed, the
-// movements behind it and the run that wrote it. `aml explain` answers the same question.
-// No row: the account is not flagged (or does not exist: MATCH (a:Account {id: $account_id}) RETURN a).
+// $account_id, strongest first (in the order of `aml explain`): the rule, the figure and the
+// bound or limit it crossed, the movements behind it and the run that wrote it. No row: the
+// account is not flagged, or does not exist (MATCH (a:Account {id: $account_id}) RETURN a).
 /* :params { account_id: 'AC10000000' } */
 MATCH (f:Flag)-[:FLAGS]->(a:Account {id: $account_id})
 MATCH (r:DetectionRun {id: f.runId}) WHERE r.status = 'complete'
@@ -15,4 +16,4 @@ CALL (f) {
 RETURN f.rule AS rule, f.value AS value, f.threshold AS threshold, f.score AS score,
        f.movements AS movements, otherAccounts, f.windowStart AS windowStart, f.windowEnd AS windowEnd,
        f.details AS details, r.detector AS detector, r.id AS run
-ORDER BY score DESC, rule, windowStart, f.id
+ORDER BY score DESC, rule, f.id

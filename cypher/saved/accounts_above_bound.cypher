@@ -1,9 +1,11 @@
-// saved/accounts_above_bound: which accounts moved amounts above their own statistical bound, most often first
-// mode: read      returns: account, class, movements, largestUsd, boundUsd, maxScore, movementIds, run, params
+// saved/accounts_above_bound: which accounts moved amounts above their own statistical bound
+// mode: read      returns: account, class, movements, largestUsd, boundUsd, maxScore,
+//                           movementIds, run, params
 // The `large_amount` flags of one `aml detect amounts` run, per account: $run_id, or with null
 // the latest complete run. `boundUsd` is the account's one-sided upper bound (its own history,
 // or its class-and-currency pool when the history is short; the prediction bound unless the
 // run's `params` say "mean"); `movementIds` are the movements above it, largest first.
+// Accounts with the most movements above their bound come first.
 /* :params { run_id: null, limit: 25 } */
 MATCH (r:DetectionRun {detector: 'amounts', status: 'complete'})
 WHERE $run_id IS NULL OR r.id = $run_id

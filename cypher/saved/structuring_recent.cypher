@@ -1,9 +1,11 @@
-// saved/structuring_recent: who split cash deposits under the reporting threshold in the last $days days before $as_of
-// mode: read      returns: account, customer, count, totalUsd, thresholdUsd, deposits, otherAccounts, windowStart, windowEnd, run
-// The `structuring` flags of the latest complete `aml detect amounts` run whose deposits reach
-// into the period: the last deposit on or after $as_of - $days days, the first on or before
-// $as_of. `deposits` lists them in time order; `otherAccounts` are the same customer's other
-// accounts that took part. The graph of one flag in Browser:
+// saved/structuring_recent: who split cash under the reporting threshold in the last $days days
+// mode: read      returns: account, customer, count, totalUsd, thresholdUsd, deposits,
+//                           otherAccounts, windowStart, windowEnd, run
+// The `structuring` flags of the latest complete `aml detect amounts` run (the run
+// `toolkit.runs.latest_run` picks) whose deposits reach into the period: the last deposit on
+// or after $as_of - $days days, the first on or before $as_of. `deposits` lists them in time
+// order; `otherAccounts` are the same customer's other accounts that took part. The graph of
+// the flags in Browser:
 //   MATCH (f:Flag {rule: 'structuring'})-[:FLAGS|INVOLVES]->(a:Account) RETURN f, a
 /* :params { days: 30, as_of: datetime('2025-07-01T00:00:00Z') } */
 MATCH (r:DetectionRun {detector: 'amounts', status: 'complete'})

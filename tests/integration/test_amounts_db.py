@@ -54,12 +54,12 @@ B1_MEAN_20 = 550 + 0.8416 * 302.7650 / 10 ** 0.5  # = 630.58: flags 700, 800, 90
 POOL_MEAN_20 = 772.7273 + 0.8416 * 792.5792 / 11 ** 0.5  # = 973.85: flags 3000
 
 
-def _acct(id_: str, cls: str, currency: str = "USD", capital: float | None = None,
+def acct(id_: str, cls: str, currency: str = "USD", capital: float | None = None,
           customer: str | None = None) -> dict[str, Any]:
     return {"id": id_, "class": cls, "currency": currency, "capital": capital, "customer": customer}
 
 
-def _mv(id_: str, kind: str, frm: str | None, to: str | None, amount: float, ts: int,
+def mv(id_: str, kind: str, frm: str | None, to: str | None, amount: float, ts: int,
         currency: str = "USD") -> dict[str, Any]:
     return {"id": id_, "kind": kind, "from": frm, "to": to, "amount": amount, "ts": ts,
             "currency": currency}
@@ -68,55 +68,55 @@ def _mv(id_: str, kind: str, frm: str | None, to: str | None, amount: float, ts:
 # The tiny bank. Every scenario has accounts of its own class, so that no rule sees another
 # scenario's movements: a class pool reaches min_history = 10 movements only for "bnd".
 ACCOUNTS = [
-    _acct("SINK", "sink"),  # only receives: never judged by the bound, no capital
-    _acct("FUND", "fund"),  # pays the capital scenario (5 transfers: no bound, no limits)
-    _acct("B1", "bnd"), _acct("B2", "bnd"),  # bounds, worked out above
-    _acct("L1", "lim"),  # limits: lim/USD 5000 deposit, 7000 transfer; lim/EUR 6000 deposit
-    _acct("S_IN", "s_in"),  # 3 deposits spanning exactly 7 days: structuring
-    _acct("S_OUT", "s_out"),  # the same, one second longer: nothing
-    _acct("S_AT", "s_at"),  # 9000, 10000 (= T, reportable, not counted), 9500: only 2 counted
-    _acct("S_MIX1", "s_mix", "USD", customer="CU_MIX"),  # one customer, two currencies:
-    _acct("S_MIX2", "s_mix", "EUR", customer="CU_MIX"),  # 9000 USD + 9000 EUR + 8000 EUR
-    _acct("S_GBP", "s_gbp", "GBP"),  # 3 x 8000 GBP: at or above T in GBP (7874.02), not counted
-    _acct("C1", "cap", "USD", capital=10_000),  # receives exactly 10x capital: not above
-    _acct("C2", "cap", "USD", capital=10_000),  # receives 10x capital + 0.01: flagged
-    _acct("C3", "cap", "EUR", capital=10_000),  # 10,000 EUR = 10,800 USD; receives 110,000 USD
-    _acct("C4", "cap", "USD"),  # no registered capital: never judged
+    acct("SINK", "sink"),  # only receives: never judged by the bound, no capital
+    acct("FUND", "fund"),  # pays the capital scenario (5 transfers: no bound, no limits)
+    acct("B1", "bnd"), acct("B2", "bnd"),  # bounds, worked out above
+    acct("L1", "lim"),  # limits: lim/USD 5000 deposit, 7000 transfer; lim/EUR 6000 deposit
+    acct("S_IN", "s_in"),  # 3 deposits spanning exactly 7 days: structuring
+    acct("S_OUT", "s_out"),  # the same, one second longer: nothing
+    acct("S_AT", "s_at"),  # 9000, 10000 (= T, reportable, not counted), 9500: only 2 counted
+    acct("S_MIX1", "s_mix", "USD", customer="CU_MIX"),  # one customer, two currencies:
+    acct("S_MIX2", "s_mix", "EUR", customer="CU_MIX"),  # 9000 USD + 9000 EUR + 8000 EUR
+    acct("S_GBP", "s_gbp", "GBP"),  # 3 x 8000 GBP: at or above T in GBP (7874.02), not counted
+    acct("C1", "cap", "USD", capital=10_000),  # receives exactly 10x capital: not above
+    acct("C2", "cap", "USD", capital=10_000),  # receives 10x capital + 0.01: flagged
+    acct("C3", "cap", "EUR", capital=10_000),  # 10,000 EUR = 10,800 USD; receives 110,000 USD
+    acct("C4", "cap", "USD"),  # no registered capital: never judged
 ]
 MOVEMENTS = (
-    [_mv(f"b1-{i:02d}", "transfer", "B1", "SINK", 100.0 * i, T0 + i * HOUR) for i in range(1, 11)]
-    + [_mv("b2-01", "transfer", "B2", "SINK", 3000.0, T0 + 11 * HOUR)]
+    [mv(f"b1-{i:02d}", "transfer", "B1", "SINK", 100.0 * i, T0 + i * HOUR) for i in range(1, 11)]
+    + [mv("b2-01", "transfer", "B2", "SINK", 3000.0, T0 + 11 * HOUR)]
     + [
-        _mv("l1-d1", "deposit", None, "L1", 5000.00, T0 + 1 * DAY),  # = limit: allowed
-        _mv("l1-d2", "deposit", None, "L1", 5000.01, T0 + 2 * DAY),  # above: deposit_limit
-        _mv("l1-d3", "deposit", None, "L1", 5500.00, T0 + 3 * DAY, "EUR"),  # EUR limit is 6000
-        _mv("l1-t1", "transfer", "L1", "SINK", 7000.00, T0 + 4 * DAY),  # = limit: allowed
-        _mv("l1-t2", "transfer", "L1", "SINK", 7000.01, T0 + 5 * DAY),  # above: transfer_limit
+        mv("l1-d1", "deposit", None, "L1", 5000.00, T0 + 1 * DAY),  # = limit: allowed
+        mv("l1-d2", "deposit", None, "L1", 5000.01, T0 + 2 * DAY),  # above: deposit_limit
+        mv("l1-d3", "deposit", None, "L1", 5500.00, T0 + 3 * DAY, "EUR"),  # EUR limit is 6000
+        mv("l1-t1", "transfer", "L1", "SINK", 7000.00, T0 + 4 * DAY),  # = limit: allowed
+        mv("l1-t2", "transfer", "L1", "SINK", 7000.01, T0 + 5 * DAY),  # above: transfer_limit
     ]
     + [
-        _mv("sin-1", "deposit", None, "S_IN", 9000.0, T0 + 10 * DAY),
-        _mv("sin-2", "deposit", None, "S_IN", 9100.0, T0 + 13 * DAY),
-        _mv("sin-3", "deposit", None, "S_IN", 9200.0, T0 + 17 * DAY),  # exactly 7 days: inside
-        _mv("sout-1", "deposit", None, "S_OUT", 9000.0, T0 + 10 * DAY),
-        _mv("sout-2", "deposit", None, "S_OUT", 9100.0, T0 + 13 * DAY),
-        _mv("sout-3", "deposit", None, "S_OUT", 9200.0, T0 + 17 * DAY + 1),  # 1 s too late
-        _mv("sat-1", "deposit", None, "S_AT", 9000.0, T0 + 10 * DAY),
-        _mv("sat-2", "deposit", None, "S_AT", 10_000.0, T0 + 11 * DAY),
-        _mv("sat-3", "deposit", None, "S_AT", 9500.0, T0 + 12 * DAY),
+        mv("sin-1", "deposit", None, "S_IN", 9000.0, T0 + 10 * DAY),
+        mv("sin-2", "deposit", None, "S_IN", 9100.0, T0 + 13 * DAY),
+        mv("sin-3", "deposit", None, "S_IN", 9200.0, T0 + 17 * DAY),  # exactly 7 days: inside
+        mv("sout-1", "deposit", None, "S_OUT", 9000.0, T0 + 10 * DAY),
+        mv("sout-2", "deposit", None, "S_OUT", 9100.0, T0 + 13 * DAY),
+        mv("sout-3", "deposit", None, "S_OUT", 9200.0, T0 + 17 * DAY + 1),  # 1 s too late
+        mv("sat-1", "deposit", None, "S_AT", 9000.0, T0 + 10 * DAY),
+        mv("sat-2", "deposit", None, "S_AT", 10_000.0, T0 + 11 * DAY),
+        mv("sat-3", "deposit", None, "S_AT", 9500.0, T0 + 12 * DAY),
         # T in EUR = 10000 / 1.08 = 9259.26 and x*T = 7407.41: both EUR deposits are in the band.
-        _mv("smix-1", "deposit", None, "S_MIX1", 9000.0, T0 + 10 * DAY),
-        _mv("smix-2", "deposit", None, "S_MIX2", 9000.0, T0 + 11 * DAY, "EUR"),
-        _mv("smix-3", "deposit", None, "S_MIX2", 8000.0, T0 + 12 * DAY, "EUR"),
-        _mv("sgbp-1", "deposit", None, "S_GBP", 8000.0, T0 + 10 * DAY, "GBP"),
-        _mv("sgbp-2", "deposit", None, "S_GBP", 8000.0, T0 + 11 * DAY, "GBP"),
-        _mv("sgbp-3", "deposit", None, "S_GBP", 8000.0, T0 + 12 * DAY, "GBP"),
+        mv("smix-1", "deposit", None, "S_MIX1", 9000.0, T0 + 10 * DAY),
+        mv("smix-2", "deposit", None, "S_MIX2", 9000.0, T0 + 11 * DAY, "EUR"),
+        mv("smix-3", "deposit", None, "S_MIX2", 8000.0, T0 + 12 * DAY, "EUR"),
+        mv("sgbp-1", "deposit", None, "S_GBP", 8000.0, T0 + 10 * DAY, "GBP"),
+        mv("sgbp-2", "deposit", None, "S_GBP", 8000.0, T0 + 11 * DAY, "GBP"),
+        mv("sgbp-3", "deposit", None, "S_GBP", 8000.0, T0 + 12 * DAY, "GBP"),
     ]
     + [
-        _mv("c1-1", "transfer", "FUND", "C1", 60_000.0, T0 + 6 * DAY),
-        _mv("c1-2", "transfer", "FUND", "C1", 40_000.0, T0 + 7 * DAY),
-        _mv("c2-1", "transfer", "FUND", "C2", 100_000.01, T0 + 6 * DAY),
-        _mv("c3-1", "transfer", "FUND", "C3", 110_000.0, T0 + 6 * DAY),
-        _mv("c4-1", "transfer", "FUND", "C4", 1_000_000.0, T0 + 6 * DAY),
+        mv("c1-1", "transfer", "FUND", "C1", 60_000.0, T0 + 6 * DAY),
+        mv("c1-2", "transfer", "FUND", "C1", 40_000.0, T0 + 7 * DAY),
+        mv("c2-1", "transfer", "FUND", "C2", 100_000.01, T0 + 6 * DAY),
+        mv("c3-1", "transfer", "FUND", "C3", 110_000.0, T0 + 6 * DAY),
+        mv("c4-1", "transfer", "FUND", "C4", 1_000_000.0, T0 + 6 * DAY),
     ]
 )
 LIMITS_CSV = "class,currency,max_deposit,max_transfer\nlim,USD,5000,7000\nlim,EUR,6000,\n"
@@ -311,10 +311,12 @@ def test_cypher_aggregate_bounds_by_hand(db, bank):
 def test_limits_equal_is_not_above(db, bank):
     _counts, run = run_once(db, bank, *limits_args(bank, "--alpha", "0.2"))
     (dep,) = flags(db, run, "deposit_limit")
-    assert (dep["account"], dep["movements"], dep["value"], dep["threshold"]) == ("L1", ["l1-d2"], 5000.01, 5000.0)
+    assert (dep["account"], dep["movements"]) == ("L1", ["l1-d2"])
+    assert (dep["value"], dep["threshold"]) == (5000.01, 5000.0)
     assert json.loads(dep["details"]) == pytest.approx({"class": "lim", "currency": "USD", "excess": 0.01})
     (tr,) = flags(db, run, "transfer_limit")
-    assert (tr["account"], tr["movements"], tr["value"], tr["threshold"]) == ("L1", ["l1-t2"], 7000.01, 7000.0)
+    assert (tr["account"], tr["movements"]) == ("L1", ["l1-t2"])
+    assert (tr["value"], tr["threshold"]) == (7000.01, 7000.0)
     assert tr["others"] == ["SINK"]
     # Without --limits the shipped config/limits.csv applies: it has no class "lim".
     counts, _ = run_once(db, bank)
@@ -407,7 +409,8 @@ def test_one_complete_run_per_parameter_set_and_no_stray_flags(db, bank):
          "unknown column 'max_withdrawal' (expected class, currency, max_deposit, max_transfer)"),
         ("class,currency,max_deposit,max_transfer\nlim,USD,5000,7000\nlim,EUR,lots,\n", 3,
          "max_deposit 'lots' is not a number"),
-        ("class,currency,max_deposit,max_transfer\n# comment\nlim,USD,5000,7000\nlim,EUR,1,\nlim,usd,1,2\n", 5,
+        ("class,currency,max_deposit,max_transfer\n# comment\nlim,USD,5000,7000\nlim,EUR,1,\n"
+         "lim,usd,1,2\n", 5,
          "duplicate limits for class 'lim' and currency 'USD' (first at {path}:3)"),
     ],
     ids=["unknown-column", "non-numeric", "duplicate"],
@@ -509,7 +512,8 @@ def test_account_flags_lists_every_current_flag(db, bank):
     _c, run = run_once(db, bank, *limits_args(bank, "--alpha", "0.2"))
     rows = db.run("saved/account_flags", account_id="L1")
     mine = sorted((r["rule"], r["movements"], r["value"], r["threshold"]) for r in rows if r["run"] == run)
-    assert mine == [("deposit_limit", ["l1-d2"], 5000.01, 5000.0), ("transfer_limit", ["l1-t2"], 7000.01, 7000.0)]
+    assert mine == [("deposit_limit", ["l1-d2"], 5000.01, 5000.0),
+                    ("transfer_limit", ["l1-t2"], 7000.01, 7000.0)]
     complete = {r["id"] for rs in _runs_by_key(db).values() for r in rs if r["status"] == "complete"}
     assert {r["run"] for r in rows} <= complete and {r["detector"] for r in rows} == {"amounts"}
     assert db.run("saved/account_flags", account_id="SINK") == []

@@ -16,17 +16,19 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from tests.integration.test_amounts_db import DAY, T0, _mv, _acct, cli_load, detect, fresh_database, write_bank
+from tests.integration.test_amounts_db import (
+    DAY, T0, acct, cli_load, detect, fresh_database, mv, write_bank,
+)
 
 runner = CliRunner()
 
-ACCOUNTS = [_acct("A", "personal", customer="CU_A"), _acct("B", "personal")]
+ACCOUNTS = [acct("A", "personal", customer="CU_A"), acct("B", "personal")]
 MOVEMENTS = [
-    _mv("a-d1", "deposit", None, "A", 9000.0, T0),
-    _mv("a-d2", "deposit", None, "A", 9100.0, T0 + DAY),
-    _mv("a-d3", "deposit", None, "A", 9200.0, T0 + 3 * DAY),
-    _mv("a-d4", "deposit", None, "A", 25_000.0, T0 + 20 * DAY),
-    _mv("b-t1", "transfer", "B", "A", 100.0, T0 + 21 * DAY),
+    mv("a-d1", "deposit", None, "A", 9000.0, T0),
+    mv("a-d2", "deposit", None, "A", 9100.0, T0 + DAY),
+    mv("a-d3", "deposit", None, "A", 9200.0, T0 + 3 * DAY),
+    mv("a-d4", "deposit", None, "A", 25_000.0, T0 + 20 * DAY),
+    mv("b-t1", "transfer", "B", "A", 100.0, T0 + 21 * DAY),
 ]
 
 
@@ -68,8 +70,8 @@ def test_explain_json_shape(db, explained):
 
 def test_explain_movement_ids_are_in_the_graph(db, explained):
     ids = {m for r in explain_json("A")["reasons"] for m in r["movements"]}
-    found = db.cypher("MATCH ()-[m:DEPOSIT|TRANSFER|WITHDRAWAL]->() WHERE m.id IN $ids RETURN collect(m.id) AS ids",
-                      ids=sorted(ids))[0]["ids"]
+    found = db.cypher("MATCH ()-[m:DEPOSIT|TRANSFER|WITHDRAWAL]->() WHERE m.id IN $ids "
+                      "RETURN collect(m.id) AS ids", ids=sorted(ids))[0]["ids"]
     assert sorted(found) == sorted(ids)
 
 
@@ -96,8 +98,8 @@ def test_explain_text_lists_the_reasons(db, explained):
 def test_saved_account_flags_agrees_with_explain(db, explained):
     rows = db.run("saved/account_flags", account_id="A")
     reasons = explain_json("A")["reasons"]
-    assert [(r["rule"], r["value"], r["threshold"], r["movements"], r["run"]) for r in rows] == [
-        (r["rule"], r["value"], r["threshold"], r["movements"], r["run"]) for r in reasons]
+    keys = ("rule", "value", "threshold", "movements", "run")
+    assert [tuple(r[k] for k in keys) for r in rows] == [tuple(r[k] for k in keys) for r in reasons]
     assert {r["detector"] for r in rows} == {"amounts"}
 
 

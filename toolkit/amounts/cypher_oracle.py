@@ -127,6 +127,16 @@ def account_bounds_cypher(
     The server computes each account's ``n``, mean and sample sd; the class-and-currency pools are
     combined from those (:func:`_pooled`), and the quantile, ``u = norm.ppf(1 - alpha)`` or
     ``t = t.ppf(1 - alpha, n - 1)``, is applied here, since Cypher has no quantile functions.
+
+    Examples
+    --------
+    >>> from toolkit.amounts import account_bounds
+    >>> from toolkit.network import read_network
+    >>> net = read_network(db)  # doctest: +SKIP
+    >>> a = account_bounds(net, alpha=0.01)  # doctest: +SKIP
+    >>> b = account_bounds_cypher(db, net.accounts.ids, alpha=0.01)  # doctest: +SKIP
+    >>> bool(np.allclose(a.bound, b.bound, equal_nan=True))  # doctest: +SKIP
+    True
     """
     check_bound_args(alpha, bound, min_history)
     frame = account_stats_cypher(db, log_scale=log_scale, usd_rates=usd_rates)

@@ -1,10 +1,11 @@
 // read/network_accounts: every account's attributes as parallel lists (one bulk read for NumPy)
-// mode: read      returns: ids, classes, currencies, countries, opened, capital, customers
+// mode: read      returns: nids, ids, classes, currencies, countries, opened, capital, customers
 // Detection reads the graph once and works vectorised in process; one record of lists moves
-// far faster over Bolt than one record per account.
+// far faster over Bolt than one record per account. `nids` are the server's internal node ids,
+// used only within this read to join movements to accounts as integers instead of strings.
 /* :params {} */
 MATCH (a:Account)
-RETURN collect(a.id) AS ids, collect(coalesce(a.class, 'unknown')) AS classes,
+RETURN collect(id(a)) AS nids, collect(a.id) AS ids, collect(coalesce(a.class, 'unknown')) AS classes,
        collect(coalesce(a.currency, 'USD')) AS currencies, collect(coalesce(a.country, 'ZZ')) AS countries,
        collect(coalesce(datetime({date: a.opened}).epochSeconds, 0)) AS opened,
        collect(coalesce(toFloat(a.registeredCapital), -1.0)) AS capital,

@@ -33,7 +33,7 @@ class EmbeddingParams:
     Attributes
     ----------
     method : "fastrp" or "node2vec"
-    dimension : int, default 64
+    dimension : int, default 32
     weighted : bool, default True
         Use the log-amount edge weight (FastRP ``relationshipWeightProperty``; Node2Vec biases
         its walks by it).
@@ -54,7 +54,7 @@ class EmbeddingParams:
     """
 
     method: str = "fastrp"
-    dimension: int = 64
+    dimension: int = 32
     weighted: bool = True
     iteration_weights: tuple[float, ...] = (0.0, 1.0, 1.0, 1.0)
     normalization_strength: float = 0.0

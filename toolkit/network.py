@@ -28,7 +28,7 @@ def _shared(values: list) -> tuple[np.ndarray, np.ndarray]:
     return cat.codes.astype(np.int32), np.asarray(cat.categories, dtype=object)
 
 
-def read_network(db: Database, chunk_accounts: int = 20000) -> Network:
+def read_network(db: Database, chunk_accounts: int = 5000) -> Network:
     """The whole network (accounts, deposits, transfers, withdrawals) as a :class:`Network`.
 
     Movements are sorted by (time, id) so every detector sees the same order on every run.

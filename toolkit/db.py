@@ -215,7 +215,9 @@ def connect(settings: Settings, verify: bool = True) -> Database:
         raise ConnectionFailed(f"bad Neo4j URI {n.uri!r}: {exc}") from None
     if verify:
         try:
-            driver.execute_query("RETURN 1", database_=n.database)
+            # an auto-commit query: no retries, so a dead server is reported at once
+            with driver.session(database=n.database) as session:
+                session.run("RETURN 1").consume()
         except Exception as exc:  # noqa: BLE001 - every failure here is reported as one line
             driver.close()
             raise _describe(exc, n.uri, n.user) from None

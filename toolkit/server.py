@@ -280,7 +280,12 @@ def install(settings: Settings, log: Callable[[str], None] = lambda _m: None) ->
 
 def _set_initial_password(java: str, dist: Path, home: Path, password: str) -> None:
     # The password goes through an @argument file (mode 0600, deleted at once), not the command
-    # line, so it never shows in `ps` or in shell history.
+    # line, so it never shows in `ps` or in shell history. neo4j-admin reads a minimal conf of its
+    # own: it only needs the data directory, and it does not know the Browser settings of the
+    # server's conf (strict validation would reject them).
+    admin_conf = home / "run" / "admin-conf"
+    admin_conf.mkdir(parents=True, exist_ok=True)
+    (admin_conf / "neo4j.conf").write_text(f"server.directories.data={home / 'data'}\n", encoding="utf-8")
     fd, argfile = tempfile.mkstemp(prefix="aml-", dir=home / "run")
     try:
         os.write(fd, f"dbms\nset-initial-password\n{password}\n".encode())
@@ -288,7 +293,7 @@ def _set_initial_password(java: str, dist: Path, home: Path, password: str) -> N
         proc = subprocess.run(
             [java, "-cp", f"{dist / 'lib'}/*", f"-Dbasedir={home}",
              "org.neo4j.server.startup.Neo4jAdminCommand", f"@{argfile}"],
-            capture_output=True, text=True, cwd=home, env={**os.environ, "NEO4J_CONF": str(home / "conf")},
+            capture_output=True, text=True, cwd=home, env={**os.environ, "NEO4J_CONF": str(admin_conf)},
         )
     finally:
         Path(argfile).unlink(missing_ok=True)

@@ -82,6 +82,9 @@ MAX_HOPS_LIMIT = 8
 METHODS = {"levels": "paths/enumerate", "qpp": "paths/enumerate_qpp", "apoc": "paths/enumerate_apoc"}
 _QPP_MAX_HOPS = 6
 
+#: Cypher list slices take 32-bit integers: the "no limit" of the enumeration's $limit.
+_INT32_MAX = 2**31 - 1
+
 #: Detector name of the runs this job writes, and of the runs whose flags it can start from.
 DETECTOR = "paths"
 AMOUNTS_DETECTOR = "amounts"
@@ -337,7 +340,7 @@ def enumerate_paths_db(
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     if src and tgt:
-        limit = (int(max_paths) + 1) if max_paths is not None else 2**62
+        limit = min(int(max_paths) + 1, _INT32_MAX) if max_paths is not None else _INT32_MAX
         rows = db.run(
             METHODS[method], sources=src, targets=tgt, max_hops=int(max_hops),
             window_days=None if window_days is None else float(window_days),

@@ -104,6 +104,8 @@ def server_memory(db, pairs_ids, L, window_days, min_carry, cap) -> int:
         res = session.run("PROFILE " + load_query(METHODS["levels"]).text,
                           sources=src, targets=tgt, max_hops=L, window_days=window_days,
                           min_carry=min_carry, fanout_cap=cap, limit=2**31 - 1)
+        for _row in res:  # the profile is only complete once every row was pulled
+            pass
         summary = res.consume()
     return int(summary.profile["args"].get("GlobalMemory", 0))
 

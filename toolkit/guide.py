@@ -5,8 +5,7 @@ repository (one source of truth), with example parameters taken from the graph a
 flagged account, an optimal path), so every slide runs on the demo graph as it is.
 
 Serve it with ``aml guide --serve`` and open it in Browser with
-``:play http://localhost:8001/aml.html`` (the toolkit's ``neo4j.conf`` allows guides from
-localhost).
+``:play http://localhost:8001/aml.html`` (Browser allows guides from localhost by default).
 """
 
 from __future__ import annotations

@@ -188,7 +188,6 @@ def render_conf(settings: Settings, pins: Pins) -> str:
         "dbms.security.procedures.unrestricted=gds.*,apoc.*",
         "dbms.usage_report.enabled=false",
         "db.tx_log.rotation.retention_policy=2 files",
-        "browser.remote_content_hostname_allowlist=localhost,127.0.0.1",
     ]
     lines += [f"server.jvm.additional={flag}" for flag in JVM_FLAGS]
     return "\n".join(lines) + "\n"

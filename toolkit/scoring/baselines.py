@@ -61,7 +61,8 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
     class_weight : "balanced" or None, default "balanced"
         Re-weight the rare laundering class.
     early_stopping : bool, default True
-        Stop when the loss on a 10% validation split has not improved for 10 iterations.
+        Stop when the loss on a 10% validation split has not improved for 10 iterations (only with
+        at least 1,000 rows and 20 of each class; smaller sets use every iteration).
     n_threads : int or None, default 1
         OpenMP threads (None: all cores). One thread is faster on a busy 2-core machine and
         gives the same model.
@@ -95,9 +96,12 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
         if len(self.classes_) == 1:
             self.model_ = None  # one class only: predict it
             return self
+        # a 10% validation split needs enough rows of every class to say anything
+        counts = np.unique(y, return_counts=True)[1]
+        stop_early = bool(self.early_stopping) and len(y) >= 1000 and counts.min() >= 20
         self.model_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
-            class_weight=self.class_weight, early_stopping=self.early_stopping, validation_fraction=0.1,
+            class_weight=self.class_weight, early_stopping=stop_early, validation_fraction=0.1,
             n_iter_no_change=10, random_state=self.random_state,
         )
         with self._threads():

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from toolkit.config import load_settings  # noqa: E402
 from toolkit.db import connect  # noqa: E402
 from toolkit.frames import TRANSFER, Network  # noqa: E402
-from toolkit.jobs.paths import METHODS, enumerate_paths_db, measure_paths  # noqa: E402
+from toolkit.jobs.paths import METHODS, enumerate_paths_db, hops_to_targets, measure_paths  # noqa: E402
 from toolkit.network import read_network  # noqa: E402
 from toolkit.paths import enumerate_paths, first_passage_many, transition_matrix_from_network  # noqa: E402
 from toolkit.paths.endpoints import integration_accounts, placement_accounts  # noqa: E402
@@ -96,14 +96,21 @@ def connected_pairs(net: Network, n: int, L: int, window_days: float, min_carry:
     return pairs
 
 
-def server_memory(db, pairs_ids, L, window_days, min_carry, cap) -> int:
-    """Total memory the server allocated for the enumeration query (PROFILE), in bytes."""
+def server_memory(db, net, pairs_ids, L, window_days, min_carry, cap, prune) -> int:
+    """Total memory the server allocated for the enumeration query (PROFILE), in bytes; the
+    parameters are those :func:`enumerate_paths_db` sends for these pairs."""
     src = sorted({s for s, _ in pairs_ids})
     tgt = sorted({t for _, t in pairs_ids})
+    pair_targets: dict[str, list[str]] = {}
+    for s, t in sorted(set(pairs_ids)):
+        pair_targets.setdefault(s, []).append(t)
+    index = net.accounts.index()
+    near = hops_to_targets(net, [index[t] for t in tgt], L - 1) if prune else None
     with db.driver.session(database=db.database) as session:
         res = session.run("PROFILE " + load_query(METHODS["levels"]).text,
-                          sources=src, targets=tgt, max_hops=L, window_days=window_days,
-                          min_carry=min_carry, fanout_cap=cap, limit=2**31 - 1)
+                          sources=src, targets=tgt, pair_targets=pair_targets, near=near,
+                          max_hops=L, window_days=window_days, min_carry=min_carry,
+                          fanout_cap=cap, limit=2**31 - 1)
         for _row in res:  # the profile is only complete once every row was pulled
             pass
         summary = res.consume()
@@ -127,9 +134,10 @@ def compare(db, net, n_sources, n_targets, hops, timeout):
                 t0 = time.perf_counter()
                 try:
                     with db.driver.session(database=db.database) as session:
+                        extra = {"pair_targets": None, "near": None} if method == "levels" else {}
                         found = len(session.run(neo4j.Query(text, timeout=timeout), sources=src, targets=tgt,
                                                 max_hops=L, window_days=30.0, min_carry=0.5,
-                                                fanout_cap=cap, limit=2**31 - 1).data())
+                                                fanout_cap=cap, limit=2**31 - 1, **extra).data())
                     status = "ok"
                 except Exception as exc:  # noqa: BLE001 - a timeout is a result here
                     found, status = None, type(exc).__name__
@@ -155,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-hops", default="2,3")
     ap.add_argument("--compare-timeout", type=float, default=100.0)
     ap.add_argument("--check", action="store_true", help="compare with the pure-Python oracle")
+    ap.add_argument("--no-prune", action="store_true", help="enumerate without the hops-to-target pruning")
     args = ap.parse_args(argv)
     sizes = sorted(int(x) for x in args.pairs.split(","))
     L, W, C, K = args.max_hops, args.window, args.min_carry, args.fanout_cap
@@ -185,12 +194,13 @@ def main(argv: list[str] | None = None) -> int:
         sub = pair_ids[:n]
         tracemalloc.start()
         t0 = time.perf_counter()
-        enum = enumerate_paths_db(db, [], [], pairs=sub, max_hops=L, window_days=W, min_carry=C, fanout_cap=K)
+        enum = enumerate_paths_db(db, [], [], pairs=sub, max_hops=L, window_days=W, min_carry=C, fanout_cap=K,
+                                  net=None if args.no_prune else net)
         t_call = time.perf_counter() - t0
         t_enum = enum.seconds  # the query and reading its rows; t_call adds the fanout_cut count
         _cur, py_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        mem = server_memory(db, sub, L, W, C, K)
+        mem = server_memory(db, net, sub, L, W, C, K, not args.no_prune)
         rows = np.array(pairs[:n], dtype=np.int64)
         t0 = time.perf_counter()
         F = first_passage_many(P, rows, L)

@@ -145,6 +145,7 @@ def detect_all(
     phase: Callable[[str], ContextManager[Any]] | None = None,
     keep_vectors: bool = False,
     with_paths: bool = True,
+    path_endpoints: int = 300,
     progress: Callable[[str], None] | None = None,
 ) -> PipelineResult:
     """Our whole detection pipeline in the paper's phases, written back as one run per detector.
@@ -153,9 +154,12 @@ def detect_all(
         one bulk read of the network into NumPy (unless ``net`` is given) and the GDS projection;
     algorithm execution
         amount rules, typology detectors, laundering paths (when :mod:`toolkit.jobs.paths` is
-        there; it writes its own results as it goes), embeddings + K-means + abnormal actors, and
-        the combined score, all from in-memory findings (the same input the stand-alone
-        :func:`toolkit.jobs.scores.run_scores_job` reads back from the graph);
+        there; it writes its own results as it goes) between the ``path_endpoints`` placement and
+        integration accounts the other rules suspect most (every placement-to-integration pair of
+        a 0.6M-transfer bank is more than the path search's limit of 100,000 paths), embeddings +
+        K-means + abnormal actors, and the combined score, all from in-memory findings (the same
+        input the stand-alone :func:`toolkit.jobs.scores.run_scores_job` reads back from the
+        graph);
     result storage
         the flags of the amount and typology runs, the cluster marks and abnormal-cluster flags,
         and the scores, each as its own detection run.
@@ -171,7 +175,7 @@ def detect_all(
     from toolkit.jobs.scores import active_accounts, flag_table_from_findings, score_params, write_scores
     from toolkit.network import read_network
     from toolkit.runs import detection_run
-    from toolkit.scoring.combined import combined_score
+    from toolkit.scoring.combined import combined_score, rule_evidence, typology_scores
     from toolkit.writeback import write_findings
 
     ph = phase or _no_phase
@@ -207,20 +211,25 @@ def detect_all(
                 ar = run_amount_rules(net, ap)
             with timed("typologies"):
                 tr = run_typologies(net, tp)
-            path_findings: list = []
-            if with_paths:
+            flags = flag_table_from_findings(net, [*ar.findings, *tr.findings])
+            active = active_accounts(net)
+            # the typology detectors' own account score, from the same findings the flags hold
+            typ = typology_scores(flags, active_accounts(net, transfers_only=True), tp)
+            if with_paths and path_endpoints > 0:
                 with timed("paths"):
-                    path_findings = _run_paths(db, settings, net, notes, run_ids, counts)
+                    evidence = rule_evidence(flags, sp, active, typ)
+                    path_findings = _run_paths(db, settings, net, evidence, path_endpoints, notes, run_ids, counts)
+                if path_findings:
+                    flags = flag_table_from_findings(net, [*ar.findings, *tr.findings, *path_findings])
             else:
                 notes.append("paths skipped")
-            flags = flag_table_from_findings(net, [*ar.findings, *tr.findings, *path_findings])
-            active = active_accounts(net)
             with timed("embeddings"):
-                emb = compute_embeddings(db, settings, ep, g["graphName"], flags, active, net, keep_vectors)
+                emb = compute_embeddings(db, settings, ep, g["graphName"], flags, active, net, keep_vectors,
+                                         typology=typ)
             stack.close()  # drop the projection now: storage does not need it
             notes.extend(emb.notes)
             with timed("score"):
-                sc = combined_score(flags, sp, cluster_score=emb.abnormal.score, active=active)
+                sc = combined_score(flags, sp, cluster_score=emb.abnormal.score, active=active, typology=typ)
     with ph("result_storage"):
         with timed("write_amounts"):
             with detection_run(db, "amounts", amounts_describe(ap)) as run:
@@ -247,15 +256,31 @@ def _typology_describe(tp: Any) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(tp).items()}
 
 
-def _run_paths(db: Database, settings: Settings, net: Network, notes: list[str], run_ids: dict[str, str],
-               counts: dict[str, Any]) -> list:
+def _run_paths(db: Database, settings: Settings, net: Network, evidence: np.ndarray, endpoints: int,
+               notes: list[str], run_ids: dict[str, str], counts: dict[str, Any]) -> list:
     try:
         from toolkit.jobs.paths import path_findings, path_params, run_paths
+        from toolkit.paths.endpoints import integration_accounts, placement_accounts
     except ImportError:
         notes.append("laundering-paths job not available: paths skipped")
         return []
+
+    def top(mask_or_rows: np.ndarray) -> list[str]:
+        m = np.zeros(len(net.accounts), dtype=bool)
+        if mask_or_rows.dtype == bool:
+            m |= mask_or_rows
+        else:
+            m[mask_or_rows] = True
+        cand = np.flatnonzero(m & (evidence > 0))
+        cand = cand[np.lexsort((cand, -evidence[cand]))][:endpoints]
+        return [str(net.accounts.ids[i]) for i in cand]
+
+    sources, targets = top(placement_accounts(net)), top(integration_accounts(net))
+    if not sources or not targets:
+        notes.append("paths skipped: no suspected placement or integration accounts")
+        return []
     try:
-        res = run_paths(db, path_params(settings), net=net)
+        res = run_paths(db, path_params(settings, sources=sources, targets=targets), net=net)
     except ToolkitError as exc:
         notes.append(f"paths skipped: {exc}")
         return []

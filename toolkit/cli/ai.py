@@ -116,6 +116,7 @@ def evaluate(
     methods: str = typer.Option("ours,ml,ml_rw", "--methods", help="Comma-separated: ours, ml, ml_rw."),
     yes: bool = typer.Option(False, "--yes", help="Allow clearing a non-empty database for the generated sets."),
     full: bool = typer.Option(False, "--full", help="With --json: confusion matrices, movement level, notes, timings."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where generated data sets are cached (default <server cache>/datasets)."),
 ) -> None:
     """Accuracy, precision, recall, F1, PR-AUC of ours vs the paper's baselines; the paper's Table 2 beside."""
     import dataclasses
@@ -137,7 +138,7 @@ def evaluate(
                                   "holds data: pass --yes to clear it (labelled data loaded now is evaluated "
                                   "first), or --no-generated")
             report = ev.evaluate(db, s, sets=sets, include_loaded=loaded, generated=generated, out=out,
-                                 methods=wanted,
+                                 cache_dir=cache_dir, methods=wanted,
                                  progress=None if json_ else (lambda n: err_console.print(f"... {n}", markup=False)))
     if json_:
         print_json(ev.as_json(report, full=full))

@@ -57,12 +57,13 @@ def paths(
         title=f"laundering paths (run {res.run_id}): {len(res.paths):,} paths, "
         f"{res.sources:,} sources, {res.targets:,} targets"
     )
-    for col, justify in (("source", "left"), ("target", "left"), ("accounts", "left"), ("R1", "right"),
-                         ("R2", "right"), ("-log R2", "right"), ("utility", "right"), ("rank", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for p in shown:
+    table.add_column("#", justify="right")
+    table.add_column("path (S0 > ... > S_N+1)", overflow="fold")
+    for col in ("R1", "R2", "-log R2", "utility", "rank"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for i, p in enumerate(shown, start=1):
         table.add_row(
-            p.source, p.target, " > ".join(p.accounts), str(p.r1), f"{p.r2:.4g}",
+            str(i), " > ".join(p.accounts), str(p.r1), f"{p.r2:.4g}",
             "inf" if math.isinf(p.r2_distance) else f"{p.r2_distance:.3f}", f"{p.utility:,.2f}",
             f"{p.rank}{' *' if p.optimal else ''}",
         )

@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
+from toolkit.detect.layering import flow_strength
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import chunks_by_weight, expand_ranges, range_search
@@ -72,11 +73,13 @@ class _Edges:
     that are cash or cannot lie on a cycle are masked out (``alive``).
     """
 
-    def __init__(self, view: FlowView) -> None:
+    def __init__(self, view: FlowView, relay: np.ndarray | None = None) -> None:
         out, inn = view.out, view.inn
         n = view.n_accounts
         self.out, self.inn, self.stride = out, inn, view.stride
         alive = out.cp >= 0
+        #: per out-row: may this transfer be a hop other than the closing one?
+        self.relay = np.ones(len(out), dtype=bool) if relay is None else np.asarray(relay, dtype=bool)
         rows = np.flatnonzero(alive)
         if len(rows):
             src, dst = out.acc[rows], out.cp[rows]
@@ -126,13 +129,16 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    edges = _Edges(view)
+    fs = flow_strength(view, p)
+    edges = _Edges(view, fs.receipt_of_out > 0 if p.cycle_relays_only else None)
     per_account = np.zeros(view.n_accounts, dtype=np.int64)
     found: dict[int, list[np.ndarray]] = {}
-    alive = np.flatnonzero(edges.alive)
+    alive = np.flatnonzero(edges.alive & edges.relay)  # the first hop is never the closing one
+    index = _RelayIndex(edges, view.n_accounts) if p.cycle_relays_only else None
     for lo in range(0, len(alive), _START_BATCH):
         starts = alive[lo : lo + _START_BATCH].astype(np.int64)
-        for h, seqs in _search(edges, starts, p).items():
+        found_now = _search(edges, starts, p) if index is None else _search_relays(edges, index, starts, p)
+        for h, seqs in found_now.items():
             found.setdefault(h, []).append(seqs)
     findings: list[Finding] = []
     for h in sorted(found):
@@ -177,6 +183,99 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
     V[:, 1] = st["fnode"]
     _grow(edges, st, E, V, 1, p, result)
     return {h: np.concatenate(v) for h, v in result.items()}
+
+
+class _RelayIndex:
+    """Sorted lookups of the relay search: relay hops by (sender, time), and the possible closing
+    hops (any alive transfer into an account that starts a relay) by (sender, receiver, time)."""
+
+    def __init__(self, edges: _Edges, n_accounts: int) -> None:
+        out, stride = edges.out, edges.stride
+        self.rel_rows = np.flatnonzero(edges.alive & edges.relay)  # sorted by (sender, time)
+        self.rel_key = out.key[self.rel_rows]
+        starter = np.zeros(n_accounts, dtype=bool)
+        starter[out.acc[self.rel_rows]] = True
+        cl = np.flatnonzero(edges.alive & (out.cp >= 0) & starter[np.maximum(out.cp, 0)])
+        code = out.acc[cl].astype(np.int64) * n_accounts + out.cp[cl].astype(np.int64)
+        self.pair_code, rank = np.unique(code, return_inverse=True)
+        key = rank.reshape(-1).astype(np.int64) * stride + out.ts_rel(cl)
+        order = np.argsort(key, kind="stable")
+        self.close_key = key[order]
+        self.close_rows = cl[order]
+        self.n_accounts = n_accounts
+
+
+def _search_relays(edges: _Edges, index: _RelayIndex, starts: np.ndarray, p: TypologyParams) -> dict[int, np.ndarray]:
+    """All valid sequences whose first hop is one of ``starts`` and whose hops, but the closing
+    one, are relays: a forward search along relay hops, closing with any transfer back to the
+    start account. Same result format as :func:`_search`."""
+    L, w = p.cycle_max_length, p.cycle_window_s
+    n = len(starts)
+    result: dict[int, list[np.ndarray]] = {}
+    if n == 0:
+        return {}
+    t1 = edges.t(starts)
+    st = {
+        "fnode": edges.dst(starts).astype(np.int64),
+        "ftime": t1,
+        "s": edges.src(starts).astype(np.int64),
+        "btime": t1 + w,
+        "a1": edges.amount(starts),
+    }
+    E = np.full((n, L), -1, dtype=np.int64)
+    E[:, 0] = starts
+    V = np.full((n, L), -1, dtype=np.int64)
+    V[:, 0] = st["s"]
+    V[:, 1] = st["fnode"]
+    _grow_relays(edges, index, st, E, V, 1, p, result)
+    return {h: np.concatenate(v) for h, v in result.items()}
+
+
+def _grow_relays(edges: _Edges, index: _RelayIndex, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
+    """Close every state back to its start account, then extend it by one relay hop."""
+    L, tol, stride = p.cycle_max_length, p.cycle_amount_tolerance, edges.stride
+    # Closing hops fnode -> s within [ftime, btime].
+    code = st["fnode"] * index.n_accounts + st["s"]
+    rank = np.searchsorted(index.pair_code, code)
+    has = rank < len(index.pair_code)
+    has[has] = index.pair_code[rank[has]] == code[has]
+    sel = np.flatnonzero(has)
+    if len(sel):
+        lo, hi = range_search(index.close_key, rank[sel].astype(np.int64) * stride, st["ftime"][sel], st["btime"][sel])
+        for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
+            rep, pos = expand_ranges(lo[a:b], hi[a:b])
+            rows, x = sel[a:b][rep], index.close_rows[pos].astype(np.int64)
+            a1 = st["a1"][rows]
+            ok = np.abs(edges.amount(x) - a1) <= tol * a1
+            rows, x = rows[ok], x[ok]
+            if len(rows):
+                result.setdefault(hops + 1, []).append(np.column_stack([E[rows, :hops], x]))
+    if hops + 1 >= L:
+        return
+    # Relay hops out of fnode within [ftime, btime], to accounts not yet on the loop.
+    lo, hi = range_search(index.rel_key, st["fnode"] * stride, st["ftime"], st["btime"])
+    nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
+        rep, pos = expand_ranges(lo[a:b], hi[a:b])
+        rows, x = np.arange(a, b)[rep], index.rel_rows[pos].astype(np.int64)
+        a1 = st["a1"][rows]
+        ok = np.abs(edges.amount(x) - a1) <= tol * a1
+        rows, x = rows[ok], x[ok]
+        y = edges.dst(x).astype(np.int64)
+        fresh = ~(V[rows] == y[:, None]).any(axis=1)
+        nxt.append((rows[fresh], x[fresh], y[fresh]))
+    rows = np.concatenate([z[0] for z in nxt]) if nxt else np.zeros(0, np.int64)
+    x = np.concatenate([z[1] for z in nxt]) if nxt else np.zeros(0, np.int64)
+    y = np.concatenate([z[2] for z in nxt]) if nxt else np.zeros(0, np.int64)
+    del nxt
+    for lo_ in range(0, len(rows), _STATE_BUDGET):
+        r, xx, yy = rows[lo_ : lo_ + _STATE_BUDGET], x[lo_ : lo_ + _STATE_BUDGET], y[lo_ : lo_ + _STATE_BUDGET]
+        st2 = {k: v[r] for k, v in st.items()}
+        st2["fnode"], st2["ftime"] = yy, edges.t(xx)
+        E2, V2 = E[r], V[r]
+        E2[:, hops] = xx
+        V2[:, hops + 1] = yy
+        _grow_relays(edges, index, st2, E2, V2, hops + 1, p, result)
 
 
 def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
@@ -292,6 +391,9 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     dev = np.abs(amounts - amounts[:, :1]).max(axis=1) / amounts[:, 0]
     shrinking = np.all(amounts[:, 1:] <= amounts[:, :-1], axis=1) if h > 1 else np.ones(K, bool)
     score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
+    fs = flow_strength(view, p)
+    relay = fs.receipt_of_out[seqs].astype(np.float64).mean(axis=1)  # members passing each hop on
+    score = score * (0.2 + 0.8 * relay)
     canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).
@@ -306,7 +408,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     inv_o = inv[order]
     pick = order[np.r_[True, inv_o[1:] != inv_o[:-1]]]
     out: list[Finding] = []
-    for q in pick.tolist():
+    for q in pick[score[pick] >= p.min_score].tolist():
         c = canon[q]
         seq = seqs[q]
         a_first, a_last = float(amounts[q, 0]), float(amounts[q, -1])
@@ -330,6 +432,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
                     "max_deviation": float(dev[q]),
                     "shrinking": bool(shrinking[q]),
                     "instances": int(instances[inv[q]]),
+                    "relay": float(relay[q]),
                 },
             )
         )

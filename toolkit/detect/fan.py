@@ -38,6 +38,7 @@ import numpy as np
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
+from toolkit.detect.layering import flow_strength
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
 from toolkit.detect.windows import (
@@ -47,10 +48,11 @@ from toolkit.detect.windows import (
     evidence_per_group,
     expand_ranges,
     greedy_starts,
+    pair_links,
     unique_per_group,
 )
 
-__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "surprise"]
+__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "relay_share", "surprise"]
 
 
 def surprise(chance: np.ndarray | float) -> np.ndarray | float:
@@ -67,20 +69,36 @@ def fan_score(
     n: int,
     moved_on_share: np.ndarray | float,
     chance: np.ndarray | float | None = None,
+    relay: np.ndarray | float | None = None,
 ) -> np.ndarray | float:
     """Strength of a fan in [0, 1].
 
-    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance)`` (the last factor 1 when
-    ``chance`` is ``None``): size above the threshold, how much of the money moves on, and how
-    far the window stands out from the account's own usual traffic
-    (:meth:`~toolkit.detect.view.FlowView.chance`).
+    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance) * (0.2 + 0.8 * relay)`` (the
+    last two factors 1 when ``chance`` / ``relay`` is ``None``): size above the threshold, how
+    much of the money moves on, how far the window stands out from the account's own usual
+    traffic (:meth:`~toolkit.detect.view.FlowView.chance`), and how far the counterparties
+    themselves are relays of the same money (:func:`relay_share`).
     """
     c = np.maximum(np.asarray(counterparties, dtype=np.float64), 1.0)
     s = np.clip(np.asarray(moved_on_share, dtype=np.float64), 0.0, 1.0)
     out = np.clip((1.0 - 0.5 * n / c), 0.0, 1.0) * (0.2 + 0.8 * s)
     if chance is not None:
         out = out * surprise(chance)
+    if relay is not None:
+        out = out * (0.2 + 0.8 * np.clip(np.asarray(relay, dtype=np.float64), 0.0, 1.0))
     return out if out.ndim else float(out)
+
+
+def relay_share(group: np.ndarray, amount: np.ndarray, strength: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group the amount-weighted mean of a per-movement relay strength in [0, 1].
+
+    Used by every typology: the share of a shape's money that its counterparties handled as
+    pass-through (a fan's senders paying with money they had just received, its receivers
+    passing it on, a cycle's members forwarding each hop; see
+    :class:`~toolkit.detect.layering.FlowStrength`)."""
+    w = np.bincount(group, weights=amount, minlength=n_groups)
+    x = np.bincount(group, weights=amount * strength, minlength=n_groups)
+    return _share(x, w)
 
 
 def detect_fan_in(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
@@ -122,14 +140,12 @@ def detect_fan_out(data: Network | FlowView, params: TypologyParams | None = Non
 
 def _through(side: FlowSide, other: FlowSide, rule: str, first: np.ndarray, last: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``[lo, hi)`` of ``other`` that count as moving on for fans spanning rows first..last."""
-    if rule == "fan_in":
-        k = side.key[first]
-        lo = np.searchsorted(other.key, k, side="left")
-        hi = np.searchsorted(other.key, k + w, side="right")
-    else:
-        k = side.key[last]
-        lo = np.searchsorted(other.key, k - w, side="left")
-        hi = np.searchsorted(other.key, k, side="right")
+    if rule == "fan_in":  # from the fan's first receipt until W after its last
+        lo = np.searchsorted(other.key, side.key[first], side="left")
+        hi = np.searchsorted(other.key, side.key[last] + w, side="right")
+    else:  # from W before the fan's first payment until its last
+        lo = np.searchsorted(other.key, side.key[first] - w, side="left")
+        hi = np.searchsorted(other.key, side.key[last], side="right")
     return lo, hi
 
 
@@ -137,7 +153,8 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     n, w = p.fan_min_counterparties, p.fan_window_s
     m = len(side)
     n_acc = view.n_accounts
-    distinct, end = distinct_window_counts(side, w)
+    prev = pair_links(side)[0]
+    distinct, end = distinct_window_counts(side, w, prev)
     is_tr = side.cp >= 0
     # Last transfer row at or before each row: the window's last transfer is last_tr[end - 1].
     last_tr = compact(np.maximum.accumulate(np.where(is_tr, np.arange(m, dtype=np.int64), -1))) if m else np.zeros(0, np.int64)
@@ -180,7 +197,14 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     cps, c = unique_per_group(g1, side.cp[r1].astype(np.int64), k)
     n_tr = np.bincount(g1, minlength=k)
     chance = view.chance(side, side.acc[chosen], n_tr, n_tr, w)
-    score = fan_score(c, n, share, chance)
+    fs = flow_strength(view, p)
+    rel = fs.payment_of_in if rule == "fan_in" else fs.receipt_of_out
+    relay = relay_share(g1, side.amount[r1], rel[r1], k)
+    # Counterparties new to the hub: their first transfer with it lies in the window.
+    new = prev[r1] < 0
+    _, n_new = unique_per_group(g1[new], side.cp[r1][new].astype(np.int64), k)
+    del prev
+    score = fan_score(c, n, share, chance, relay)
     ts1, ts2 = side.ts_rel(r1), other.ts_rel(r2)
     w_lo, w_hi = t_first.copy(), t_last.copy()
     if len(g2):
@@ -214,12 +238,14 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
                 flow_key: float(through[j]),
                 "moved_on_share": float(share[j]),
                 "usual_chance": float(chance[j]),
+                "relay": float(relay[j]),
+                "new_counterparties": int(n_new[j]),
                 "span_s": int(t_last[j] - t_first[j]),
                 "window_s": int(w),
                 "movements": int(n_ev[j]),
             },
         )
-        for j in range(k)
+        for j in np.flatnonzero(score >= p.min_score).tolist()
     ]
     return Detection(rule, findings, stats)
 

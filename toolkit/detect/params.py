@@ -68,6 +68,12 @@ class TypologyParams:
         the price of a search that grows quickly with ``L``.
     cycle_window_s : int, default 30 days
         First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
+    cycle_relays_only : bool, default True
+        Every hop but the one closing the loop must be a receipt its receiver passed on (a
+        pass-through receipt of positive strength, :mod:`toolkit.detect.layering`): money going
+        round, not accounts that merely pay each other. Besides precision this bounds the
+        search on dense clusters of busy firms invoicing each other. ``False`` searches every
+        transfer.
     cycle_amount_tolerance : float, default 0.2
         Every hop's amount within ``±tol`` of the first hop's. Laundered money shrinks a little
         at each hop (fees, FX); 20% allows several hops of that while rejecting unrelated amounts.
@@ -76,15 +82,31 @@ class TypologyParams:
         pass-through ("rapid movement of funds" scenarios: 80-90%).
     layering_max_dwell_s : int, default 3 days
         Dwell window of a pass-through dollar.
+    layering_min_cut : float, default 0.005
+    layering_max_cut : float, default 0.10
+        A pass-through receipt of which the account kept ``1 - share`` in this range looks like
+        a commission or fee taken on the way (laundered amounts shrink hop by hop) and counts
+        fully; forwarding everything, or keeping more, counts half. Mule commissions and the
+        fees of informal value transfer are typically 1-10 %.
+    layering_min_strength : float, default 0.25
+        Strongest pass-through receipt an account needs for a layering finding (strength in
+        [0, 1], see :mod:`toolkit.detect.layering`).
     layering_max_chain : int, default 32
         Chains of pass-through accounts are measured up to this length (a loop of pass-through
         accounts would otherwise be an endless chain).
+    min_score : float, default 0.2
+        Hits whose score (in [0, 1]) is below this are not reported: a fan of a busy shop, a
+        cycle of friends settling a bill, a supplier run without any relay of fresh money are
+        shapes, not evidence. 0 reports every shape the time rules admit.
     evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
     rare_share : float, default 0.001
         Account score: a shape seen in at most this share of active accounts counts as fully
         unusual (rarity 1); see :mod:`toolkit.detect.score`.
+    usual_prior_weight : float, default 5.0
+        An account's usual outflow size is its own geometric mean shrunk towards its class's
+        median with the weight of this many outflows: a few outflows say little.
     member_weight : float, default 0.5
         Account score: weight of a finding for the other accounts of a scatter-gather
         (intermediates and sink). Cycle members always get full weight (a cycle has no hub).
@@ -101,12 +123,18 @@ class TypologyParams:
     gs_window_s: int = 7 * DAY
     cycle_max_length: int = 6
     cycle_window_s: int = 30 * DAY
+    cycle_relays_only: bool = True
     cycle_amount_tolerance: float = 0.2
     layering_min_ratio: float = 0.8
     layering_max_dwell_s: int = 3 * DAY
+    layering_min_cut: float = 0.005
+    layering_max_cut: float = 0.10
+    layering_min_strength: float = 0.25
     layering_max_chain: int = 32
+    min_score: float = 0.2
     evidence_limit: int = 50
     rare_share: float = 0.001
+    usual_prior_weight: float = 5.0
     member_weight: float = 0.5
     usd_rates: Mapping[str, float] | None = None
 
@@ -119,9 +147,21 @@ class TypologyParams:
         for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
             _int(self, name, lo=0, hi=MAX_WINDOW_S)
         _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
+        if not isinstance(self.cycle_relays_only, (bool, np.bool_)):
+            raise ConfigError(f"typologies.cycle_relays_only must be true or false, got {self.cycle_relays_only!r}")
+        object.__setattr__(self, "cycle_relays_only", bool(self.cycle_relays_only))
         _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
+        _real(self, "min_score", lo=0.0, hi=1.0)
+        _real(self, "layering_min_cut", lo=0.0, hi=1.0)
+        _real(self, "layering_max_cut", lo=0.0, hi=1.0)
+        if self.layering_min_cut > self.layering_max_cut:
+            raise ConfigError(
+                f"typologies.layering_min_cut ({self.layering_min_cut}) must not exceed layering_max_cut ({self.layering_max_cut})"
+            )
+        _real(self, "layering_min_strength", lo=0.0, hi=1.0)
+        _real(self, "usual_prior_weight", lo=0.0, hi=1e9)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

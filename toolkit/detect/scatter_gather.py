@@ -38,7 +38,8 @@ import numpy as np
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
-from toolkit.detect.fan import fan_score
+from toolkit.detect.fan import fan_score, relay_share
+from toolkit.detect.layering import flow_strength
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import (
@@ -114,6 +115,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
     r1, lo, hi = r1[keep], lo[keep], hi[keep]
     del mid, t1, keep, cs_second
 
+    fs = flow_strength(view, p)
     findings: list[Finding] = []
     # Chunks of whole source accounts, so every (source, sink) group is complete in one chunk.
     src_of = out.acc[r1]
@@ -121,7 +123,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
     weights = np.add.reduceat(hi - lo, bounds[:-1]) if len(r1) else np.zeros(0, np.int64)
     for a, b in chunks_by_weight(weights, _PAIR_BUDGET):
         sel = slice(int(bounds[a]), int(bounds[b]))
-        found, best = _sg_chunk(view, p, r1[sel], lo[sel], hi[sel], second_ok)
+        found, best = _sg_chunk(view, p, r1[sel], lo[sel], hi[sel], second_ok, fs)
         findings.extend(found)
         if len(best[0]):
             np.maximum.at(max_int, best[0], best[1])
@@ -129,7 +131,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
 
 
 def _sg_chunk(
-    view: FlowView, p: TypologyParams, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray, second_ok: np.ndarray
+    view: FlowView, p: TypologyParams, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray, second_ok: np.ndarray, fs
 ) -> tuple[list[Finding], tuple[np.ndarray, np.ndarray]]:
     """Scatter-gather findings of the first hops ``r1`` (whole source accounts)."""
     k, w = p.sg_min_intermediates, p.sg_window_s
@@ -168,6 +170,8 @@ def _sg_chunk(
 
     findings: list[Finding] = []
     for a in chosen.tolist():
+        # (the score needs the window's paths, so every chosen window is measured and the weak
+        # ones dropped at the end)
         t_anchor = int(anchor_key[a] % stride)
         g = int(anchor_key[a] // stride)
         i0 = int(np.searchsorted(ikey, anchor_key[a], side="left"))
@@ -178,11 +182,17 @@ def _sg_chunk(
         scattered = float(out.amount[first].sum())
         gathered = float(out.amount[second].sum())
         bal = _balance(scattered, gathered)
+        # Intermediates passing on what they got (receipt strength of the first hops).
+        w1 = out.amount[first]
+        relay = float(np.dot(w1, fs.receipt_of_out[first]) / w1.sum()) if w1.sum() > 0 else 0.0
+        c = len(mids)
+        score = float(fan_score(c, k, bal, relay=relay))
+        if score < p.min_score:
+            continue
         gid = int(cand[g])
         s, d = gid // n_acc, gid % n_acc
         rows = np.concatenate([first, second])
         ts = out.ts_rel(rows)
-        c = len(mids)
         findings.append(
             Finding(
                 rule="scatter_gather",
@@ -192,13 +202,14 @@ def _sg_chunk(
                 threshold=float(k),
                 accounts=tuple(int(x) for x in mids) + (d,),
                 window=(view.t0 + int(ts.min()), view.t0 + int(ts.max())),
-                score=float(fan_score(c, k, bal)),
+                score=score,
                 details={
                     "intermediates": c,
                     "sink": d,
                     "scattered": scattered,
                     "gathered": gathered,
                     "balance": float(bal),
+                    "relay": relay,
                     "span_s": int(ts.max() - ts.min()),
                     "window_s": int(w),
                     "paths": int(len(inside)),
@@ -339,7 +350,12 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     n_g, n_s = np.bincount(g1, minlength=nf), np.bincount(g2, minlength=nf)
     # Both sides unusual for the hub: the chance of the pair under its ordinary traffic.
     chance = view.chance(inn, hub, n_g, n_g, w) * view.chance(out, hub, n_s, n_s, w) / max(view.span / w, 1.0)
-    score = fan_score(c, k, bal, chance)
+    fs = flow_strength(view, p)
+    # Senders paying with fresh money, receivers passing it on.
+    rel_in = relay_share(g1, inn.amount[r1], fs.payment_of_in[r1], nf)
+    rel_out = relay_share(g2, out.amount[r2], fs.receipt_of_out[r2], nf)
+    relay = 0.5 * (np.asarray(rel_in) + np.asarray(rel_out))
+    score = fan_score(c, k, bal, chance, relay)
     ts1, ts2 = inn.ts_rel(r1), out.ts_rel(r2)
     t_lo = np.full(nf, np.iinfo(np.int64).max)
     t_hi = np.full(nf, np.iinfo(np.int64).min)
@@ -375,12 +391,15 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
                 "scattered": float(scattered[j]),
                 "balance": float(bal[j]),
                 "usual_chance": float(chance[j]),
+                "relay": float(relay[j]),
+                "relay_in": float(rel_in[j]),
+                "relay_out": float(rel_out[j]),
                 "span_s": int(t_hi[j] - t_lo[j]),
                 "window_s": int(w),
                 "movements": int(n_mov[j]),
             },
         )
-        for j in range(nf)
+        for j in np.flatnonzero(score >= p.min_score).tolist()
     ]
     return Detection("gather_scatter", findings, {"max_counterparties": best})
 

@@ -82,12 +82,13 @@ class AbnormalResult:
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
-    """Quantile rank in [0, 1] (ties share the highest rank)."""
+    """Share of the values strictly below each value, in [0, 1): ties share the lowest rank, so
+    a population of equal distances has nobody "far"."""
     n = values.size
     if n == 0:
         return values.astype(np.float64)
     order = np.sort(values)
-    return np.searchsorted(order, values, side="right") / n
+    return np.searchsorted(order, values, side="left") / n
 
 
 def abnormal_actors(clustering: Clustering, params: AbnormalParams | None = None,
@@ -122,7 +123,7 @@ def abnormal_actors(clustering: Clustering, params: AbnormalParams | None = None
     thr = float(np.quantile(rel, p.distance_percentile / 100.0)) if n else 0.0
     q0 = p.far_floor / 100.0
     far_comp = np.clip((rank - q0) / max(1.0 - q0, 1e-9), 0.0, 1.0)
-    far = rank >= p.distance_percentile / 100.0
+    far = rank >= p.distance_percentile / 100.0 - 1e-12
 
     small_limit = p.small_cluster_share * n
     small = (size < small_limit) & (size > 0)

@@ -46,8 +46,47 @@ def _steps(settings: Settings) -> dict[str, Callable[[Database, Any], tuple[str,
         r = run_typology_job(db, typology_params(settings), net=net)
         return r.run_id, r.counts
 
+    def paths(db: Database, net: Any) -> tuple[str, Any]:
+        import dataclasses
+
+        from toolkit.jobs.paths import TooManyPaths, path_params, run_paths
+        from toolkit.paths.endpoints import EndpointSelection
+
+        params = path_params(settings)
+        if not settings.section("paths"):
+            # Unconfigured: paths between accounts the amount rules flagged (placement to
+            # integration), each hop carrying 80 % of the last within a week, at most 5 hops:
+            # the money an investigator already has reason to follow. The broad search of
+            # `aml paths` finds >100k candidate paths on a 50k-transfer bank.
+            params = dataclasses.replace(
+                params, sources=EndpointSelection(flagged=True), targets=EndpointSelection(flagged=True),
+                min_carry=0.8, window_days=7.0, max_hops=5,
+            )
+        try:
+            r = run_paths(db, params, net=net)
+        except TooManyPaths as exc:
+            return "", {"skipped": str(exc)}
+        return r.run_id, {"paths": len(r.paths), "optimal": sum(p.optimal for p in r.paths),
+                          "sources": r.sources, "targets": r.targets,
+                          "transfers_cut": getattr(r.stats, "transfers_cut", 0)}
+
+    def embeddings(db: Database, net: Any) -> tuple[str, Any]:
+        from toolkit.jobs.embeddings import run_embeddings_job
+
+        r = run_embeddings_job(db, settings, net=net)
+        return r.run_id or "", dict(r.counts)
+
+    def scores(db: Database, net: Any) -> tuple[str, Any]:
+        from toolkit.jobs.scores import run_scores_job
+
+        r = run_scores_job(db, settings)
+        return r.run_id, dict(r.counts)
+
     steps["amounts"] = amounts
     steps["typologies"] = typologies
+    steps["paths"] = paths
+    steps["embeddings"] = embeddings
+    steps["scores"] = scores
     return steps
 
 

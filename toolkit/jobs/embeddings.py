@@ -163,12 +163,14 @@ def compute_embeddings(
     net: Network | None = None,
     keep_vectors: bool = False,
     progress: Callable[[str], None] | None = None,
+    typology: np.ndarray | None = None,
 ) -> EmbeddingJobResult:
     """Embed, cluster and mark abnormal actors on an open projection; writes nothing.
 
     ``flags`` are the current rule flags (read from the graph, or built from in-memory findings
     by :func:`toolkit.jobs.scores.flag_table_from_findings`); they give the rule evidence behind
-    flag-enriched clusters and the path features.
+    flag-enriched clusters and the path features. ``typology`` is the typology detectors' own
+    per-account score (:func:`toolkit.scoring.combined.typology_scores`), when known.
     """
     from toolkit.jobs.scores import score_params
 
@@ -179,7 +181,7 @@ def compute_embeddings(
     step("features")
     t = time.perf_counter()
     ids = flags.ids
-    evidence = rule_evidence(flags, score_params(settings), active) if len(flags.rule) else None
+    evidence = rule_evidence(flags, score_params(settings), active, typology) if len(flags.rule) else None
     if evidence is None:
         notes.append("no current rule flags: flag_enriched clusters skipped")
     extra: list[np.ndarray] = []
@@ -286,21 +288,24 @@ def run_embeddings_job(
     QueryError
         A GDS call failed (the projection is dropped all the same).
     """
-    from toolkit.jobs.scores import read_flag_table
+    from toolkit.jobs.scores import read_flag_table, typology_params
+    from toolkit.scoring.combined import typology_scores
 
     p = params or embedding_job_params(settings)
     step = progress or (lambda _name: None)
     step("read")
     t = time.perf_counter()
-    active = None
+    active = transfer_active = None
     if flags is None:
-        flags, active = read_flag_table(db)
+        flags, active, transfer_active = read_flag_table(db)
+    typology = typology_scores(flags, transfer_active, typology_params(settings))
     t_read = time.perf_counter() - t
     step("project")
     t = time.perf_counter()
     with accounts_projection(db) as g:
         t_project = time.perf_counter() - t
-        res = compute_embeddings(db, settings, p, g["graphName"], flags, active, net, keep_vectors, progress)
+        res = compute_embeddings(db, settings, p, g["graphName"], flags, active, net, keep_vectors, progress,
+                                 typology)
     res.seconds.update(read=t_read, project=t_project)
     if not write:
         return res
@@ -327,7 +332,7 @@ def _gds_kmeans(db: Database, graph: str, p: EmbeddingJobParams, n_hint: int
     for rec in db.stream("gds/kmeans_stream", graph_name=graph, config={
             "nodeProperty": "embedding", "k": int(p.kmeans.k), "randomSeed": int(p.kmeans.random_seed),
             "concurrency": int(p.embedding.concurrency), "maxIterations": int(p.kmeans.max_iter),
-            "numberOfRestarts": int(p.kmeans.n_init)}):
+            "numberOfRestarts": int(p.kmeans.n_init), "initialSampler": "kmeans++"}):
         ids.append(rec[0])
         labels.append(rec[1])
         dist.append(rec[2])

@@ -34,7 +34,7 @@ from toolkit.config import Settings
 from toolkit.db import Database
 from toolkit.errors import ConfigError, NotFound, ToolkitError
 from toolkit.findings import Finding
-from toolkit.frames import Network
+from toolkit.frames import TRANSFER, Network
 from toolkit.network import read_network
 from toolkit.paths import (
     EnumerationStats,
@@ -66,6 +66,7 @@ __all__ = [
     "path_params",
     "describe",
     "enumerate_paths_db",
+    "hops_to_targets",
     "measure_paths",
     "path_findings",
     "run_paths",
@@ -291,6 +292,7 @@ def enumerate_paths_db(
     max_paths: int | None = None,
     method: str = "levels",
     pairs: Iterable[tuple[str, str]] | None = None,
+    net: Network | None = None,
 ) -> Enumeration:
     """Candidate laundering paths from ``sources`` to ``targets``, enumerated in Neo4j.
 
@@ -311,7 +313,12 @@ def enumerate_paths_db(
     method : {"levels", "qpp", "apoc"}
         Which query of :data:`METHODS` enumerates.
     pairs : iterable of (source id, target id), optional
-        Keep only paths of these pairs (the search runs from their sources to their targets).
+        Only paths of these pairs (``sources`` and ``targets`` are then ignored): each source's
+        paths may end only at its own targets.
+    net : Network, optional
+        The network, when the caller has it: the search is then pruned by each account's
+        distance to the nearest target (:func:`hops_to_targets`, method ``levels`` only), which
+        drops no path but saves expanding accounts that cannot reach a target in the hops left.
 
     Returns
     -------
@@ -331,22 +338,33 @@ def enumerate_paths_db(
     if not 1 <= int(max_hops) <= (MAX_HOPS_LIMIT if method != "qpp" else _QPP_MAX_HOPS):
         raise ValueError(f"max_hops = {max_hops} is out of range for method {method!r}")
     wanted: set[tuple[str, str]] | None = None
+    pair_targets: dict[str, list[str]] | None = None
     if pairs is not None:
         wanted = {(str(s), str(t)) for s, t in pairs}
         sources = sorted({s for s, _ in wanted})
         targets = sorted({t for _, t in wanted})
+        pair_targets = {}
+        for s, t in sorted(wanted):
+            pair_targets.setdefault(s, []).append(t)
     src = sorted({str(s) for s in sources})
     tgt = sorted({str(t) for t in targets})
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     if src and tgt:
         limit = min(int(max_paths) + 1, _INT32_MAX) if max_paths is not None else _INT32_MAX
-        rows = db.run(
-            METHODS[method], sources=src, targets=tgt, max_hops=int(max_hops),
+        params: dict[str, Any] = dict(
+            sources=src, targets=tgt, max_hops=int(max_hops),
             window_days=None if window_days is None else float(window_days),
             min_carry=float(min_carry), fanout_cap=None if fanout_cap is None else int(fanout_cap),
             limit=limit,
         )
+        if method == "levels":
+            near = None
+            if net is not None:
+                index = net.accounts.index()
+                near = hops_to_targets(net, [index[t] for t in tgt if t in index], int(max_hops) - 1)
+            params.update(pair_targets=pair_targets, near=near)
+        rows = db.run(METHODS[method], **params)
     found = [
         FoundPath(r["source"], r["target"], tuple(r["accounts"]), tuple(r["transfers"]),
                   tuple(float(a) for a in r["amounts"]), tuple(int(t) for t in r["ts"]))
@@ -365,6 +383,45 @@ def enumerate_paths_db(
     cut = db.run_one("paths/fanout_cut", fanout_cap=None if fanout_cap is None else int(fanout_cap)) or {}
     stats = EnumerationStats(int(cut.get("accounts_capped") or 0), int(cut.get("transfers_cut") or 0), len(found))
     return Enumeration(found, stats, method, seconds)
+
+
+def hops_to_targets(net: Network, targets: Iterable[int], max_dist: int) -> dict[str, int]:
+    """Fewest transfers from each account to any of ``targets``, for accounts within ``max_dist``.
+
+    Over every account-to-account transfer, ignoring time, amounts and the hub bound, so it is a
+    lower bound on the hops any candidate path still needs: the enumeration uses it to stop
+    extending paths that cannot reach a target in the hops left. Targets map to 0.
+
+    Examples
+    --------
+    >>> net = Network.from_rows([{"id": i} for i in "ABCD"], [
+    ...     {"id": "t1", "from": "A", "to": "B", "amount": 1.0},
+    ...     {"id": "t2", "from": "B", "to": "C", "amount": 1.0}])
+    >>> hops_to_targets(net, [2], 5)
+    {'A': 2, 'B': 1, 'C': 0}
+    """
+    import scipy.sparse as sp
+
+    n = len(net.accounts)
+    mov = net.movements
+    keep = (mov.kind == TRANSFER) & (mov.src >= 0) & (mov.dst >= 0) & (mov.src != mov.dst)
+    src, dst = mov.src[keep].astype(np.int64), mov.dst[keep].astype(np.int64)
+    into = sp.csr_matrix((np.ones(src.size, dtype=np.float32), (src, dst)), shape=(n, n))
+    dist = np.full(n, -1, dtype=np.int64)
+    frontier = np.zeros(n, dtype=bool)
+    t = np.unique(np.asarray(list(targets), dtype=np.int64))
+    dist[t] = 0
+    frontier[t] = True
+    for d in range(1, int(max_dist) + 1):
+        if not frontier.any():
+            break
+        reached = (into @ frontier.astype(np.float32)) > 0  # accounts paying into the frontier
+        new = reached & (dist < 0)
+        dist[new] = d
+        frontier = new
+    rows = np.flatnonzero(dist >= 0)
+    ids = net.accounts.ids
+    return {str(ids[r]): int(dist[r]) for r in rows}
 
 
 # --------------------------------------------------------------------------- measures
@@ -584,7 +641,7 @@ def run_paths(
     enum = enumerate_paths_db(
         db, [str(ids[r]) for r in sources], [str(ids[r]) for r in targets],
         max_hops=params.max_hops, window_days=params.window_days, min_carry=params.min_carry,
-        fanout_cap=params.fanout_cap, max_paths=params.max_paths, method=params.method,
+        fanout_cap=params.fanout_cap, max_paths=params.max_paths, method=params.method, net=net,
     )
     seconds["enumerate"] = enum.seconds
 

@@ -21,10 +21,11 @@ from toolkit.db import Database
 from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.runs import detection_run
-from toolkit.scoring.combined import CombinedParams, CombinedScore, FlagTable, combined_score
+from toolkit.scoring.combined import CombinedParams, CombinedScore, FlagTable, combined_score, typology_scores
 
 __all__ = ["ScoreJobResult", "score_params", "read_flag_table", "read_cluster_scores", "compute_scores",
-           "run_scores_job", "write_scores", "flag_table_from_findings", "active_accounts", "latest_scores",
+           "run_scores_job", "write_scores", "flag_table_from_findings", "active_accounts", "typology_params",
+           "latest_scores",
            "write_scores_csv", "SCORE_COLUMNS", "DETECTOR"]
 
 DETECTOR = "scores"
@@ -49,12 +50,18 @@ def score_params(settings: Settings, threshold: float | None = None) -> Combined
     return CombinedParams.from_mapping(conf)
 
 
-def read_flag_table(db: Database) -> tuple[FlagTable, np.ndarray]:
-    """The current flags as a :class:`FlagTable` over every account, and the accounts' activity."""
+def read_flag_table(db: Database) -> tuple[FlagTable, np.ndarray, np.ndarray]:
+    """The current flags as a :class:`FlagTable` over every account (typology flags with their
+    details), which accounts moved money at all, and which made or received a transfer."""
+    import json
+
+    from toolkit.findings import TYPOLOGY_IDS
+
     acc = db.run_one("read/scores_accounts") or {}
     ids = np.array(acc.get("ids", []), dtype=object)
     active = np.array(acc.get("active", []), dtype=bool)
-    rows = db.run_one("read/scores_flags") or {}
+    transfer_active = np.array(acc.get("transfer_active", []), dtype=bool)
+    rows = db.run_one("read/scores_flags", with_details=list(TYPOLOGY_IDS)) or {}
     index = pd.Index(ids)
     account = index.get_indexer(pd.Series(rows.get("accounts", []), dtype=object))
     involved = rows.get("involved", [])
@@ -63,13 +70,16 @@ def read_flag_table(db: Database) -> tuple[FlagTable, np.ndarray]:
     inv_acc = index.get_indexer(pd.Series(flat, dtype=object)) if flat else np.empty(0, dtype=np.int64)
     inv_flag = np.repeat(np.arange(len(involved), dtype=np.int64), lengths)
     ok = inv_acc >= 0
+    details = np.empty(len(account), dtype=object)
+    details[:] = [json.loads(d) if d else None for d in rows.get("details", [])]
     table = FlagTable(ids, account.astype(np.int64), np.array(rows.get("rules", []), dtype=object),
-                      np.array(rows.get("scores", []), dtype=np.float64), inv_flag[ok], inv_acc[ok].astype(np.int64))
+                      np.array(rows.get("scores", []), dtype=np.float64), inv_flag[ok], inv_acc[ok].astype(np.int64),
+                      details)
     keep = table.account >= 0
     if not keep.all():  # cannot happen (FLAGS points at an account), but never index with -1
         table = FlagTable(ids, table.account[keep], table.rule[keep], table.score[keep],
-                          *_remap_involved(table, keep))
-    return table, active
+                          *_remap_involved(table, keep), details[keep])
+    return table, active, transfer_active
 
 
 def _remap_involved(table: FlagTable, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,16 +100,29 @@ def read_cluster_scores(db: Database, ids: np.ndarray) -> tuple[str | None, np.n
     return row["run"], out
 
 
-def compute_scores(db: Database, params: CombinedParams) -> tuple[CombinedScore, list[str], dict[str, float]]:
+def typology_params(settings: Settings) -> Any:
+    """``[typologies]`` as the typology package's parameters (None when it is unavailable)."""
+    try:
+        from toolkit.detect import TypologyParams
+    except ImportError:
+        return None
+    return TypologyParams.from_mapping(settings.section("typologies"))
+
+
+def compute_scores(db: Database, params: CombinedParams, typ_params: Any = None
+                   ) -> tuple[CombinedScore, list[str], dict[str, float]]:
     """Score every account from the graph's current flags and cluster marks (writes nothing)."""
     notes: list[str] = []
     t0 = time.perf_counter()
-    flags, active = read_flag_table(db)
+    flags, active, transfer_active = read_flag_table(db)
     run, cluster = read_cluster_scores(db, flags.ids)
     if run is None:
         notes.append("no embeddings run: cluster marks not used")
     t1 = time.perf_counter()
-    res = combined_score(flags, params, cluster_score=cluster, active=active if active.size else None)
+    typ = typology_scores(flags, transfer_active if transfer_active.size else None, typ_params)
+    if typ is None and len(flags.rule):
+        notes.append("typology flags without shape details: weighed like the other rules")
+    res = combined_score(flags, params, cluster_score=cluster, active=active if active.size else None, typology=typ)
     if len(flags.rule) == 0:
         notes.append("no current flags: run the detectors first")
     return res, notes, {"read": t1 - t0, "score": time.perf_counter() - t1}
@@ -135,7 +158,7 @@ def run_scores_job(db: Database, settings: Settings, params: CombinedParams | No
         (e.g. "no embeddings run: cluster marks not used").
     """
     p = params or score_params(settings)
-    res, notes, seconds = compute_scores(db, p)
+    res, notes, seconds = compute_scores(db, p, typology_params(settings))
     t0 = time.perf_counter()
     run_id = write_scores(db, p, res, batch_size, progress)
     seconds["write"] = time.perf_counter() - t0
@@ -145,28 +168,38 @@ def run_scores_job(db: Database, settings: Settings, params: CombinedParams | No
 def flag_table_from_findings(net: Network, findings: Iterable[Finding]) -> FlagTable:
     """The :class:`FlagTable` that writing ``findings`` as flags and reading them back would give
     (``FLAGS`` = ``finding.account``, ``INVOLVES`` = ``finding.accounts``), without the round trip."""
+    from toolkit.findings import TYPOLOGY_IDS
+
     acc: list[int] = []
     rules: list[str] = []
     scores: list[float] = []
+    details: list[Any] = []
     inv_f: list[int] = []
     inv_a: list[int] = []
     for i, f in enumerate(findings):
         acc.append(int(f.account))
         rules.append(f.rule)
         scores.append(float(f.score))
+        details.append(dict(f.details) if f.rule in TYPOLOGY_IDS else None)
         if f.accounts:
             inv_f.extend([i] * len(f.accounts))
             inv_a.extend(int(a) for a in f.accounts)
+    det = np.empty(len(details), dtype=object)
+    det[:] = details
     return FlagTable(np.asarray(net.accounts.ids, dtype=object), np.asarray(acc, dtype=np.int64),
                      np.asarray(rules, dtype=object), np.asarray(scores, dtype=np.float64),
-                     np.asarray(inv_f, dtype=np.int64), np.asarray(inv_a, dtype=np.int64))
+                     np.asarray(inv_f, dtype=np.int64), np.asarray(inv_a, dtype=np.int64), det)
 
 
-def active_accounts(net: Network) -> np.ndarray:
-    """Accounts with at least one movement."""
+def active_accounts(net: Network, transfers_only: bool = False) -> np.ndarray:
+    """Accounts with at least one movement (or at least one transfer)."""
+    from toolkit.frames import TRANSFER
+
     n = len(net.accounts)
     m = net.movements
-    ends = np.concatenate([m.src[m.src >= 0], m.dst[m.dst >= 0]])
+    sel = m.kind == TRANSFER if transfers_only else np.ones(len(m), dtype=bool)
+    src, dst = m.src[sel], m.dst[sel]
+    ends = np.concatenate([src[src >= 0], dst[dst >= 0]])
     return np.bincount(ends, minlength=n) > 0
 
 

@@ -73,7 +73,10 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray
     n_features_in_ : int
-    model_ : HistGradientBoostingClassifier
+    model_ : HistGradientBoostingClassifier or None
+        None when the training labels had one class only.
+    n_iter_ : int
+        Boosting iterations run.
     """
 
     def __init__(self, max_iter: int = 300, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
@@ -90,11 +93,12 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> "MLBaseline":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) == 1:
             self.model_ = None  # one class only: predict it
+            self.n_iter_ = 1
             return self
         # a 10% validation split needs enough rows of every class to say anything
         counts = np.unique(y, return_counts=True)[1]
@@ -106,6 +110,7 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
         )
         with self._threads():
             self.model_.fit(X, y)
+        self.n_iter_ = int(self.model_.n_iter_)
         return self
 
     def _threads(self) -> Any:
@@ -115,7 +120,7 @@ class MLBaseline(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "classes_")
-        X = validate_data(self, X, reset=False)
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
         if self.model_ is None:
             return np.ones((X.shape[0], 1))
         with self._threads():

@@ -6,25 +6,36 @@ nodes of every complete run (amount rules, typologies, laundering paths, each wi
 
 How the evidence is weighed, without labels
 -------------------------------------------
+0. **Typologies weighed by their own detectors.** The typology flags' shape figures go through
+   :func:`toolkit.detect.score_accounts` (:func:`typology_scores`), which weighs every hit by how
+   rare its shape is among all accounts that transfer, and gives ``S_tau`` per account and
+   typology; those are the typology evidence, one per typology id. (Without flag details the
+   typology flags are weighed like the other rules, by step 1.)
 1. **Rule weight from the rule's own strength.** A rule that flags a large share of the active
    accounts says little about any one of them (``large_amount`` fires on ordinary big payers);
    one that flags a handful says a lot. As in inverse document frequency, rule ``r`` flagging a
    share ``p_r`` of the accounts gets ``w_r = clip(log p_r / log p_ref, w_min, 1)``: 1 at or
    below ``p_ref`` (default 0.2%), falling logarithmically to ``w_min`` for a rule that fires
    everywhere. Measured on the data at hand, re-measured every run.
+   **1b. Agreement.** Rare is not the same as right (a limit set too low fires rarely and
+   wrongly). So each non-typology rule is also weighed by its *lift*: how much more typology
+   evidence its flagged accounts carry than the average active account. ``w_r`` becomes
+   ``min(w_r, clip(log lift_r / log lift_ref, w_min, 1))`` (``lift_ref`` 20). Detectors that look
+   at different things (amounts vs shapes in time) and still agree are trusted; no labels.
 2. **Per account and rule**: ``e_r(a) = w_r * max score of r's flags on a``, where a flag counts
-   for the account it ``FLAGS`` and, with factor ``involved_weight``, for the accounts it
-   ``INVOLVES`` (the counterparties of a fan, the members of a cycle or path): laundering is
-   done by groups of accounts, and a group's other members are exactly who an investigator opens
-   next.
+   for the account it ``FLAGS`` and, with factor ``involved_weight * min(1, involved_max / m)``,
+   for the ``m`` accounts it ``INVOLVES`` (the counterparties of a fan, the members of a cycle or
+   path): laundering is done by groups of accounts, and a group's other members are exactly who
+   an investigator opens next; a flag involving hundreds of accounts (a busy collector) accuses
+   each of them little.
 3. **Across rules** (independent evidence): ``rules(a) = 1 - prod_r (1 - e_r(a))``; the
    abnormal-cluster score of the embeddings counts as one more rule with weight
-   ``cluster_weight``.
-4. **Corroboration**: evidence from a single rule family is discounted by ``single_family``
-   (families: amounts, typologies, paths, clusters); two or more families corroborate each other.
+   ``cluster_weight`` (and is weighed by its agreement like the amount rules).
+4. **Corroboration** (off by default): evidence from a single rule family can be discounted by
+   ``single_family`` < 1 (families: amounts, typologies, paths, clusters).
    The score is ``S(a) = rules(a) * (single_family if one family else 1)``.
 
-An account is ``flagged`` when ``S >= threshold`` (default 0.5). Its reasons are the rule ids that
+An account is ``flagged`` when ``S >= threshold`` (default 0.3). Its reasons are the rule ids that
 contributed at least ``min_reason`` to ``S``, strongest first.
 
 Examples
@@ -49,7 +60,7 @@ import numpy as np
 from toolkit.findings import RULE_IDS, TYPOLOGY_IDS
 
 __all__ = ["CombinedParams", "FlagTable", "CombinedScore", "combined_score", "rule_evidence", "rule_family",
-           "CLUSTER_RULE", "PATH_RULE"]
+           "typology_scores", "CLUSTER_RULE", "PATH_RULE"]
 
 CLUSTER_RULE = "abnormal_cluster"
 PATH_RULE = "laundering_path"
@@ -73,11 +84,13 @@ class CombinedParams:
     """Knobs of the combined score (``[scoring]`` keys of the same names)."""
 
     p_ref: float = 0.002
+    lift_ref: float = 50.0
     w_min: float = 0.05
     involved_weight: float = 0.5
+    involved_max: float = 10.0
     cluster_weight: float = 0.5
-    single_family: float = 0.7
-    threshold: float = 0.5
+    single_family: float = 1.0
+    threshold: float = 0.3
     min_reason: float = 0.05
 
     def __post_init__(self) -> None:
@@ -89,6 +102,10 @@ class CombinedParams:
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise ConfigError(f"[scoring] {name} = {v}: expected a value in [0, 1]")
+        if self.involved_max < 1:
+            raise ConfigError(f"[scoring] involved_max = {self.involved_max}: expected >= 1")
+        if self.lift_ref <= 1:
+            raise ConfigError(f"[scoring] lift_ref = {self.lift_ref}: expected > 1")
 
     @classmethod
     def from_mapping(cls, conf: Mapping[str, Any]) -> "CombinedParams":
@@ -107,7 +124,12 @@ class FlagTable:
 
     ``account`` rows are positions in ``ids``; ``involved_flag`` / ``involved_account`` list the
     accounts each flag ``INVOLVES`` (row of the flag in this table, account position).
+    ``details`` holds each flag's figures (a dict, or None) where they were read: the typology
+    flags' shape figures feed the typology detectors' own account score.
     """
+
+    def involved_of(self, row: int) -> tuple[int, ...]:
+        return tuple(self.involved_account[self.involved_flag == row].tolist())
 
     ids: np.ndarray
     account: np.ndarray
@@ -115,6 +137,7 @@ class FlagTable:
     score: np.ndarray
     involved_flag: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     involved_account: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    details: np.ndarray | None = None
 
     @classmethod
     def from_lists(cls, ids: Sequence[str], account: Sequence[int], rule: Sequence[str], score: Sequence[float],
@@ -150,14 +173,25 @@ class CombinedScore:
                 "scored": int((self.score > 0).sum())}
 
 
-def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None
+def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None,
+              typology: np.ndarray | None = None, cluster_score: np.ndarray | None = None,
               ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
     n = flags.n_accounts
     base = max(int(active.sum()) if active is not None else n, 1)
     ev: dict[str, np.ndarray] = {}
     weights: dict[str, float] = {}
     shares: dict[str, float] = {}
-    rules = sorted(set(flags.rule.tolist()) - {CLUSTER_RULE})
+    skip = {CLUSTER_RULE}
+    if typology is not None:
+        # the typology detectors' own rarity-weighted scores replace their flags' raw scores
+        for j, t in enumerate(TYPOLOGY_IDS):
+            col = np.clip(typology[:, j], 0.0, 1.0)
+            if np.any(col > 0):
+                ev[t] = col
+                weights[t] = 1.0
+                shares[t] = float(np.count_nonzero(col > 0) / base)
+        skip |= set(TYPOLOGY_IDS)
+    rules = sorted(set(flags.rule.tolist()) - skip)
     for r in rules:
         sel = flags.rule == r
         acc = flags.account[sel]
@@ -171,29 +205,104 @@ def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None
             rows = np.flatnonzero(sel)
             isin = np.isin(flags.involved_flag, rows)
             if isin.any():
+                f_rows = flags.involved_flag[isin]
+                size = np.bincount(flags.involved_flag, minlength=len(flags.rule))[f_rows]
+                # a flag that involves many accounts accuses each of them less
+                spread = np.minimum(1.0, p.involved_max / np.maximum(size, 1))
                 inv = np.zeros(n)
                 np.maximum.at(inv, flags.involved_account[isin],
-                              np.clip(flags.score[flags.involved_flag[isin]], 0.0, 1.0) * p.involved_weight)
+                              np.clip(flags.score[f_rows], 0.0, 1.0) * p.involved_weight * spread)
                 e = np.maximum(own, inv)
         ev[r] = w * e
         weights[r] = w
         shares[r] = float(share)
+    if cluster_score is not None and p.cluster_weight > 0:
+        cs = np.clip(np.asarray(cluster_score, dtype=np.float64), 0.0, 1.0)
+        ev[CLUSTER_RULE] = p.cluster_weight * cs
+        weights[CLUSTER_RULE] = p.cluster_weight
+        shares[CLUSTER_RULE] = float(np.count_nonzero(cs > 0) / base)
+    if typology is not None:
+        _agreement(ev, weights, p, active)
     return ev, weights, shares
 
 
+def _agreement(ev: dict[str, np.ndarray], weights: dict[str, float], p: CombinedParams,
+               active: np.ndarray | None) -> None:
+    """Step 1b: scale each non-typology rule by how much the independent typology evidence is
+    enriched among the accounts it flags (its lift); rules that fire on ordinary accounts as
+    often as on structurally suspicious ones lose weight. No labels: only agreement between
+    detectors that look at different things (amounts vs shapes in time)."""
+    typ = [ev[t] for t in TYPOLOGY_IDS if t in ev]
+    if not typ:
+        return
+    other = 1.0 - np.prod([1.0 - v for v in typ], axis=0)
+    pop = other[active] if active is not None and active.any() else other
+    base = float(pop.mean()) if pop.size else 0.0
+    if base <= 0:
+        return
+    for r in list(ev):
+        if r in TYPOLOGY_IDS or weights.get(r, 0) <= 0:
+            continue
+        hit = ev[r] > 0
+        if not hit.any():
+            continue
+        lift = float(other[hit].mean()) / base
+        w_lift = float(np.clip(np.log(max(lift, 1e-12)) / np.log(p.lift_ref), p.w_min, 1.0))
+        if w_lift < weights[r]:
+            ev[r] = ev[r] * (w_lift / weights[r])
+            weights[r] = w_lift
+
+
+def typology_scores(flags: FlagTable, transfer_active: np.ndarray | None = None,
+                    typology_params: Any = None) -> np.ndarray | None:
+    """The typology detectors' own per-account score ``S_tau`` (one column per typology id of
+    :data:`toolkit.findings.TYPOLOGY_IDS`), recomputed from the current typology flags with
+    :func:`toolkit.detect.score_accounts`: every hit weighed by how rare its shape is among the
+    accounts that transfer at all. None when the flags carry no details or the typology package
+    is unavailable (the caller then weighs typology flags like any other rule).
+    """
+    if flags.details is None:
+        return None
+    try:
+        from toolkit.detect import TypologyParams, score_accounts
+    except ImportError:
+        return None
+    from toolkit.findings import Finding
+
+    rows = [i for i in range(len(flags.rule)) if flags.rule[i] in TYPOLOGY_IDS]
+    if not rows:
+        return np.zeros((flags.n_accounts, len(TYPOLOGY_IDS)))
+    inv: dict[int, list[int]] = {}
+    for f, a in zip(flags.involved_flag.tolist(), flags.involved_account.tolist()):
+        inv.setdefault(f, []).append(a)
+    findings = []
+    for i in rows:
+        d = flags.details[i]
+        if not isinstance(d, dict):
+            return None
+        findings.append(Finding(str(flags.rule[i]), int(flags.account[i]), (), 0.0, 0.0,
+                                accounts=tuple(inv.get(i, ())), score=float(flags.score[i]), details=d))
+    try:
+        res = score_accounts(findings, flags.n_accounts, transfer_active, typology_params or TypologyParams())
+    except (KeyError, ValueError, TypeError):  # details of another detector version
+        return None
+    return np.asarray(res.by_typology, dtype=np.float64)
+
+
 def rule_evidence(flags: FlagTable, params: CombinedParams | None = None,
-                  active: np.ndarray | None = None) -> np.ndarray:
+                  active: np.ndarray | None = None, typology: np.ndarray | None = None) -> np.ndarray:
     """``rules(a)`` of step 3 without the cluster term: the evidence the rule detectors give for
     every account (used by the embeddings job to find flag-enriched clusters)."""
     p = params or CombinedParams()
-    ev, _w, _s = _per_rule(flags, p, active)
+    ev, _w, _s = _per_rule(flags, p, active, typology)
     if not ev:
         return np.zeros(flags.n_accounts)
     return 1.0 - np.prod([1.0 - v for v in ev.values()], axis=0)
 
 
 def combined_score(flags: FlagTable, params: CombinedParams | None = None,
-                   cluster_score: np.ndarray | None = None, active: np.ndarray | None = None) -> CombinedScore:
+                   cluster_score: np.ndarray | None = None, active: np.ndarray | None = None,
+                   typology: np.ndarray | None = None) -> CombinedScore:
     """Combine every current flag (and the abnormal-cluster scores) into one score per account.
 
     Parameters
@@ -207,15 +316,14 @@ def combined_score(flags: FlagTable, params: CombinedParams | None = None,
         embeddings run exists.
     active : ndarray of bool, optional
         Accounts that count in the rule shares (default: every account).
+    typology : ndarray, optional
+        The typology detectors' per-account scores (:func:`typology_scores`); when given they
+        are the typology evidence (weight 1: already weighed by rarity), else typology flags are
+        weighed like any other rule.
     """
     p = params or CombinedParams()
     n = flags.n_accounts
-    ev, weights, shares = _per_rule(flags, p, active)
-    if cluster_score is not None:
-        cs = np.clip(np.asarray(cluster_score, dtype=np.float64), 0.0, 1.0)
-        ev[CLUSTER_RULE] = p.cluster_weight * cs
-        weights[CLUSTER_RULE] = p.cluster_weight
-        shares[CLUSTER_RULE] = float(np.count_nonzero(cs > 0) / max(n, 1))
+    ev, weights, shares = _per_rule(flags, p, active, typology, cluster_score)
     names = list(ev)
     if names:
         E = np.vstack([ev[r] for r in names])

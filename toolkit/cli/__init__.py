@@ -16,6 +16,8 @@ from toolkit.cli import data as data_cli
 from toolkit.cli import db as db_cli
 from toolkit.cli import detect as detect_cli
 from toolkit.cli import ops as ops_cli
+from toolkit.cli import paths as paths_cli
+from toolkit.cli import ai as ai_cli
 from toolkit.cli import server as server_cli
 from toolkit.cli._common import console, errors_as_exit, print_json, set_global, settings, err_console
 
@@ -47,6 +49,10 @@ app.command("refresh")(ops_cli.refresh)
 app.command("guide")(ops_cli.guide)
 app.command("report")(ops_cli.report)
 app.add_typer(bench_cli.app, name="bench")
+app.add_typer(paths_cli.app, name="paths")
+detect_cli.app.add_typer(ai_cli.embeddings_app, name="embeddings")
+app.command("scores")(ai_cli.scores)
+app.command("evaluate")(ai_cli.evaluate)
 
 
 @app.command()

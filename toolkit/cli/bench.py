@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 from rich.table import Table
 
@@ -9,6 +12,24 @@ from toolkit.cli._common import console, errors_as_exit, print_json, settings
 
 app = typer.Typer(help="Benchmarks: the paper's per-phase pipeline benchmark, and loading.",
                   invoke_without_command=True)
+
+
+@app.callback()
+def bench_main(
+    ctx: typer.Context,
+    transfers: str = typer.Option("600000,1100000,1600000,2100000", "--transfers", help="Comma-separated sizes."),
+    methods: str = typer.Option("ours,ml,ml_rw", "--methods", help="Comma-separated: ours, ml, ml_rw."),
+    json_: bool = typer.Option(False, "--json", help="Print a JSON list of {method, transfers, phase, seconds, py_peak_mb, server_heap_peak_mb}."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Generator seed (default [general] random_seed)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the records to this JSON file."),
+    yes: bool = typer.Option(False, "--yes", help="Allow clearing a non-empty database."),
+) -> None:
+    """Time and memory per phase of ours, ML and ML + random walk at the paper's sizes (or `bench load`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from toolkit.cli.ai import bench
+
+    bench(transfers=transfers, methods=methods, json_=json_, seed=seed, out=out, yes=yes)
 
 
 @app.command("load")

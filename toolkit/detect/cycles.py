@@ -130,11 +130,12 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
     fs = flow_strength(view, p)
-    edges = _Edges(view, fs.receipt_of_out > 0 if p.cycle_relays_only else None)
+    relays = p.cycle_min_relay > 0
+    edges = _Edges(view, fs.receipt_of_out >= p.cycle_min_relay if relays else None)
     per_account = np.zeros(view.n_accounts, dtype=np.int64)
     found: dict[int, list[np.ndarray]] = {}
     alive = np.flatnonzero(edges.alive & edges.relay)  # the first hop is never the closing one
-    index = _RelayIndex(edges, view.n_accounts) if p.cycle_relays_only else None
+    index = _RelayIndex(edges, view.n_accounts) if relays else None
     for lo in range(0, len(alive), _START_BATCH):
         starts = alive[lo : lo + _START_BATCH].astype(np.int64)
         found_now = _search(edges, starts, p) if index is None else _search_relays(edges, index, starts, p)

@@ -68,12 +68,12 @@ class TypologyParams:
         the price of a search that grows quickly with ``L``.
     cycle_window_s : int, default 30 days
         First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
-    cycle_relays_only : bool, default True
-        Every hop but the one closing the loop must be a receipt its receiver passed on (a
-        pass-through receipt of positive strength, :mod:`toolkit.detect.layering`): money going
+    cycle_min_relay : float, default 0.05
+        Every hop but the one closing the loop must be a receipt its receiver passed on, with a
+        pass-through strength (:mod:`toolkit.detect.layering`) of at least this: money going
         round, not accounts that merely pay each other. Besides precision this bounds the
-        search on dense clusters of busy firms invoicing each other. ``False`` searches every
-        transfer.
+        search on dense clusters of busy firms invoicing each other in similar amounts (where
+        the number of time-respecting loops explodes). 0 searches every transfer.
     cycle_amount_tolerance : float, default 0.2
         Every hop's amount within ``±tol`` of the first hop's. Laundered money shrinks a little
         at each hop (fees, FX); 20% allows several hops of that while rejecting unrelated amounts.
@@ -123,7 +123,7 @@ class TypologyParams:
     gs_window_s: int = 7 * DAY
     cycle_max_length: int = 6
     cycle_window_s: int = 30 * DAY
-    cycle_relays_only: bool = True
+    cycle_min_relay: float = 0.05
     cycle_amount_tolerance: float = 0.2
     layering_min_ratio: float = 0.8
     layering_max_dwell_s: int = 3 * DAY
@@ -147,9 +147,7 @@ class TypologyParams:
         for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
             _int(self, name, lo=0, hi=MAX_WINDOW_S)
         _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
-        if not isinstance(self.cycle_relays_only, (bool, np.bool_)):
-            raise ConfigError(f"typologies.cycle_relays_only must be true or false, got {self.cycle_relays_only!r}")
-        object.__setattr__(self, "cycle_relays_only", bool(self.cycle_relays_only))
+        _real(self, "cycle_min_relay", lo=0.0, hi=1.0)
         _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)

@@ -25,20 +25,23 @@ $AML stats
 step "load again: nothing changes"
 $AML load "$DATA"
 $AML stats --json
-step "abnormal amounts"
-$AML detect amounts
-step "why is the most flagged account flagged?"
-ACCOUNT=$(.venv/bin/python - <<'PY'
-from toolkit.config import load_settings
-from toolkit.db import connect
-with connect(load_settings()) as db:
-    rows = db.cypher("MATCH (f:Flag)-[:FLAGS]->(a:Account) RETURN a.id AS id, count(f) AS n ORDER BY n DESC, id LIMIT 1")
-print(rows[0]["id"] if rows else "")
-PY
-)
-[ -n "$ACCOUNT" ] && $AML explain "$ACCOUNT"
+step "detection, one run: amounts -> typologies -> paths -> embeddings + K-means -> combined score"
+$AML detect
+step "the riskiest accounts (what investigators sort by)"
+$AML scores --top 10
+ACCOUNT=$($AML scores --top 1 --json | .venv/bin/python -c 'import json,sys; rows=json.load(sys.stdin); print(rows[0]["account_id"] if rows else "")')
+if [ -n "$ACCOUNT" ]; then
+  step "why is $ACCOUNT flagged?"
+  $AML explain "$ACCOUNT" --limit 10
+fi
+step "evaluation against the generator's ground truth (ours vs the paper's two baselines)"
+$AML evaluate --no-generated --loaded --out out/evaluation
+step "HTML report of the run and the Browser guide"
+$AML report --out out/report
+$AML guide --out out/guide
 step "done"
 echo "Neo4j Browser: http://127.0.0.1:7474/browser/  (user neo4j, password in ~/.cache/aml-toolkit/server/password)"
+echo "Report: out/report/index.html   Guide: .venv/bin/aml guide --serve, then in Browser :play http://localhost:8001/aml.html"
 echo "Paste into Browser:"
-echo "  MATCH (f:Flag)-[:FLAGS]->(a:Account) RETURN a.id, collect(f.rule) AS rules, count(f) AS flags ORDER BY flags DESC LIMIT 20"
-echo "  MATCH (f:Flag {rule: 'structuring'})-[:FLAGS]->(a:Account) RETURN f, a"
+echo "  MATCH (a:Account) WHERE a.amlFlagged RETURN a.id, a.amlScore, a.amlReasons ORDER BY a.amlScore DESC LIMIT 20"
+echo "  MATCH (f:Flag)-[:FLAGS]->(a:Account {id: '$ACCOUNT'}) RETURN f, a"

@@ -1,7 +1,10 @@
 """Typology detectors against the generator's ground truth (issue: typology detectors).
 
 Usage: .venv/bin/python benchmarks/eval_typologies.py [--transfers 200000] [--seed 7]
-       [--hardness medium] [--data DIR] [--top 100,500]
+       [--hardness medium] [--data DIR] [--top 100,500] [--set KEY=VALUE ...]
+
+``--set`` overrides a detector parameter as in ``aml.toml [typologies]`` (numbers, ``true`` /
+``false``; windows also as ``*_days``), e.g. ``--set layering_max_dwell_days=5``.
 
 Generates a data set (into ``--data`` if given and kept there for the next run, else into a
 temporary directory), reads the native files into a Network (the same arrays the job gets from
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
-from toolkit.detect import run_typologies
+from toolkit.detect import TypologyParams, run_typologies
 from toolkit.findings import TYPOLOGY_IDS
 from toolkit.frames import KIND_CODES, AccountFrame, MovementFrame, Network
 from toolkit.generate import generate
@@ -81,19 +84,28 @@ def main() -> None:
     ap.add_argument("--hardness", default="medium")
     ap.add_argument("--data", type=Path, default=None, help="directory to generate into / reuse")
     ap.add_argument("--top", default="", help="comma-separated k for the top-k lines (default: #laundering, 1%% and 5%% of accounts)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a detector parameter")
     a = ap.parse_args()
+    conf: dict[str, object] = {}
+    for item in a.set:
+        key, _, value = item.partition("=")
+        conf[key.strip()] = {"true": True, "false": False}.get(value.strip().lower(), None)
+        if conf[key.strip()] is None:
+            conf[key.strip()] = float(value) if any(c in value for c in ".eE") else int(value)
+    params = TypologyParams.from_mapping(conf, source="--set")
     if a.data is not None:
         net, acc, alerts, decoys = load(a.data, a.transfers, a.seed, a.hardness)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             net, acc, alerts, decoys = load(Path(tmp) / "d", a.transfers, a.seed, a.hardness)
     t = time.perf_counter()
-    res = run_typologies(net)
+    res = run_typologies(net, params)
     secs = time.perf_counter() - t
     ids = net.accounts.ids
     alert_acc = {x for s in alerts["accounts"] for x in s.split(";")}
     decoy_acc = {x for s in decoys["accounts"] for x in s.split(";")} - alert_acc
-    print(f"{a.transfers:,} transfers, hardness {a.hardness}, seed {a.seed}: detectors {secs:.1f} s")
+    extra = f" ({', '.join(a.set)})" if a.set else ""
+    print(f"{a.transfers:,} transfers, hardness {a.hardness}, seed {a.seed}{extra}: detectors {secs:.1f} s")
     print(f"{'typology':<16}{'instances':>10}{'found':>7}{'recall':>8}{'hits':>8}{'prec. vs decoys':>17}{'hub prec.':>11}")
     laundering = set(acc.loc[acc["is_laundering"] == "true", "id"])
     for det in TYPOLOGY_IDS:
@@ -121,7 +133,7 @@ def main() -> None:
     bank_ids = acc.loc[bank, "id"].to_numpy()
     order = np.argsort(-s, kind="stable")
     n_pos = int(y.sum())
-    ks = [int(k) for k in a.top.split(",") if k] or [n_pos, max(1, round(0.01 * len(y))), max(1, round(0.05 * len(y)))]
+    ks = [int(k) for k in a.top.split(",") if k] or sorted({n_pos, max(1, round(0.01 * len(y))), max(1, round(0.05 * len(y)))})
     inst_sets = [set(x.split(";")) for x in alerts["accounts"]]
     print(f"{'top k':>8}{'laundering':>12}{'precision':>11}{'recall':>8}{'instances':>11}")
     for k in ks:

@@ -18,7 +18,8 @@
 // path of the group by those that keep the time and carry rules, reach a new account and leave
 // enough hops to reach a target. The top $fanout_cap are picked by a bounded insertion (reduce)
 // rather than ORDER BY ... LIMIT: a Top operator here would hold rows that carry the grouped
-// paths, which the server's memory accounting counts once per held row.
+// paths, which the server's memory accounting counts once per held row. (A TRANSFER always
+// joins two accounts, so its far end needs no label check.)
 // Why not a quantified path pattern or apoc.path.expandConfig: the time and carry rules compare
 // consecutive hops, which neither can test while expanding, so both walk every simple path of up
 // to L hops and filter afterwards (docs/paths.md has the measurements).

@@ -7,6 +7,6 @@
 MATCH (a:Account)
 RETURN collect(id(a)) AS nids, collect(a.id) AS ids, collect(coalesce(a.class, 'unknown')) AS classes,
        collect(coalesce(a.currency, 'USD')) AS currencies, collect(coalesce(a.country, 'ZZ')) AS countries,
-       collect(coalesce(datetime({date: a.opened}).epochSeconds, 0)) AS opened,
+       collect(CASE WHEN a.opened IS NULL THEN 0 ELSE datetime({date: a.opened}).epochSeconds END) AS opened,
        collect(coalesce(toFloat(a.registeredCapital), -1.0)) AS capital,
        collect(coalesce(a.customer, '')) AS customers

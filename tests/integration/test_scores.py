@@ -42,6 +42,7 @@ FLAGS = FlagTable.from_lists(IDS, account=[0, 0, 1, 2, 3, 4], rule=["cycle"] + [
 
 def test_rule_weights_come_from_how_often_a_rule_fires():
     p = CombinedParams(p_ref=0.1, w_min=0.05, involved_weight=0.0, single_family=1.0)
+    # no typology scores given: no agreement step, the weights are the rarity weights
     res = combined_score(FLAGS, p)
     assert res.weights["cycle"] == pytest.approx(1.0)  # share 0.1 = p_ref
     assert res.weights["large_amount"] == pytest.approx(np.log(0.5) / np.log(0.1))
@@ -61,11 +62,15 @@ def test_involved_accounts_and_corroboration():
     w = res.weights["large_amount"]
     assert res.score[0] == pytest.approx(1 - (1 - 0.9) * (1 - w))
     assert res.flagged.tolist() == [s >= 0.4 for s in res.score]
+    # an abnormal cluster mark corroborates rule evidence, never creates a suspicion alone
     cl = np.zeros(10)
-    cl[9] = 1.0
+    cl[[1, 9]] = 1.0
     with_clusters = combined_score(FLAGS, p, cluster_score=cl)
-    assert with_clusters.score[9] == pytest.approx(p.cluster_weight * 0.5)
-    assert with_clusters.reasons[9] == ("abnormal_cluster",)
+    assert with_clusters.score[9] == 0.0 and with_clusters.reasons[9] == ()
+    w = res.weights["large_amount"]  # account 1's only rule evidence; one family: halved
+    assert res.score[1] == pytest.approx(w * 0.5)
+    assert with_clusters.score[1] == pytest.approx((1 - (1 - w) * (1 - p.cluster_weight * w)) * 0.5)
+    assert with_clusters.reasons[1] == ("large_amount", "abnormal_cluster")
     assert rule_evidence(FLAGS, p)[9] == 0.0
 
 

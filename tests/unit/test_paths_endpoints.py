@@ -123,3 +123,22 @@ def test_empty_network():
     assert placement_accounts(empty).size == 0
     assert integration_accounts(empty).size == 0
     assert select_endpoints(empty, "source").size == 0
+
+
+def test_hops_to_targets_is_a_lower_bound_over_all_transfers():
+    # A -> B -> C -> D plus a shortcut A -> C on day 9 (after C paid D: no time-respecting path
+    # uses it, but the bound ignores time, so A is 2 hops from D, not 3). E pays nobody.
+    from toolkit.jobs.paths import hops_to_targets
+
+    net = Network.from_rows(
+        [{"id": x} for x in "ABCDE"],
+        [{"id": "t1", "from": "A", "to": "B", "amount": 1.0, "ts": 0},
+         {"id": "t2", "from": "B", "to": "C", "amount": 1.0, "ts": 1},
+         {"id": "t3", "from": "C", "to": "D", "amount": 1.0, "ts": 2},
+         {"id": "t4", "from": "A", "to": "C", "amount": 1.0, "ts": 9},
+         {"id": "t5", "from": "D", "to": "D", "amount": 1.0, "ts": 3}],
+    )
+    d = net.accounts.index()["D"]
+    assert hops_to_targets(net, [d], 5) == {"A": 2, "B": 2, "C": 1, "D": 0}
+    assert hops_to_targets(net, [d], 1) == {"C": 1, "D": 0}
+    assert hops_to_targets(net, [], 5) == {}

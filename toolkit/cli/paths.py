@@ -24,8 +24,8 @@ app = typer.Typer(
 @app.callback()
 def paths(
     ctx: typer.Context,
-    source: Optional[List[str]] = typer.Option(None, "--source", help="Start account id (repeatable; default: placement accounts, [paths] source_*)."),
-    target: Optional[List[str]] = typer.Option(None, "--target", help="End account id (repeatable; default: integration accounts, [paths] target_*)."),
+    source: Optional[List[str]] = typer.Option(None, "--source", help="Start account id (repeatable; default: placement accounts, narrowed by source_* in aml.toml)."),
+    target: Optional[List[str]] = typer.Option(None, "--target", help="End account id (repeatable; default: integration accounts, narrowed by target_* in aml.toml)."),
     max_hops: Optional[int] = typer.Option(None, "--max-hops", help="Most transfers on a path, L (default 6)."),
     window: Optional[float] = typer.Option(None, "--window", help="Most days between consecutive transfers (default 30)."),
     min_carry: Optional[float] = typer.Option(None, "--min-carry", help="Share of the previous amount each transfer must carry (default 0.5)."),

@@ -130,12 +130,13 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
     fs = flow_strength(view, p)
-    relays = p.cycle_min_relay > 0
-    edges = _Edges(view, fs.receipt_of_out >= p.cycle_min_relay if relays else None)
+    relays = p.min_relay > 0
+    edges = _Edges(view, fs.receipt_of_out >= p.min_relay if relays else None)
     per_account = np.zeros(view.n_accounts, dtype=np.int64)
     found: dict[int, list[np.ndarray]] = {}
-    alive = np.flatnonzero(edges.alive & edges.relay)  # the first hop is never the closing one
-    index = _RelayIndex(edges, view.n_accounts) if relays else None
+    # The first hop is never the closing one: a relay, or one of the plain hops allowed.
+    alive = np.flatnonzero(edges.alive & (edges.relay | (p.cycle_max_plain_hops > 0)))
+    index = _RelayIndex(edges) if relays else None
     for lo in range(0, len(alive), _START_BATCH):
         starts = alive[lo : lo + _START_BATCH].astype(np.int64)
         found_now = _search(edges, starts, p) if index is None else _search_relays(edges, index, starts, p)
@@ -187,23 +188,11 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
 
 
 class _RelayIndex:
-    """Sorted lookups of the relay search: relay hops by (sender, time), and the possible closing
-    hops (any alive transfer into an account that starts a relay) by (sender, receiver, time)."""
+    """The relay hops sorted by (sender, time), for the forward steps of the relay search."""
 
-    def __init__(self, edges: _Edges, n_accounts: int) -> None:
-        out, stride = edges.out, edges.stride
+    def __init__(self, edges: _Edges) -> None:
         self.rel_rows = np.flatnonzero(edges.alive & edges.relay)  # sorted by (sender, time)
-        self.rel_key = out.key[self.rel_rows]
-        starter = np.zeros(n_accounts, dtype=bool)
-        starter[out.acc[self.rel_rows]] = True
-        cl = np.flatnonzero(edges.alive & (out.cp >= 0) & starter[np.maximum(out.cp, 0)])
-        code = out.acc[cl].astype(np.int64) * n_accounts + out.cp[cl].astype(np.int64)
-        self.pair_code, rank = np.unique(code, return_inverse=True)
-        key = rank.reshape(-1).astype(np.int64) * stride + out.ts_rel(cl)
-        order = np.argsort(key, kind="stable")
-        self.close_key = key[order]
-        self.close_rows = cl[order]
-        self.n_accounts = n_accounts
+        self.rel_key = edges.out.key[self.rel_rows]
 
 
 def _search_relays(edges: _Edges, index: _RelayIndex, starts: np.ndarray, p: TypologyParams) -> dict[int, np.ndarray]:
@@ -223,6 +212,7 @@ def _search_relays(edges: _Edges, index: _RelayIndex, starts: np.ndarray, p: Typ
         "btime": t1 + w,
         "a1": edges.amount(starts),
     }
+    st["plain"] = (~edges.relay[starts]).astype(np.int8)
     E = np.full((n, L), -1, dtype=np.int64)
     E[:, 0] = starts
     V = np.full((n, L), -1, dtype=np.int64)
@@ -235,17 +225,17 @@ def _search_relays(edges: _Edges, index: _RelayIndex, starts: np.ndarray, p: Typ
 def _grow_relays(edges: _Edges, index: _RelayIndex, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
     """Close every state back to its start account, then extend it by one relay hop."""
     L, tol, stride = p.cycle_max_length, p.cycle_amount_tolerance, edges.stride
-    # Closing hops fnode -> s within [ftime, btime].
-    code = st["fnode"] * index.n_accounts + st["s"]
-    rank = np.searchsorted(index.pair_code, code)
-    has = rank < len(index.pair_code)
-    has[has] = index.pair_code[rank[has]] == code[has]
-    sel = np.flatnonzero(has)
+    # Closing hops fnode -> s within [ftime, btime], read from s's receipts. A round trip (two
+    # accounts) needs its first hop to be a relay: with plain first hops allowed, every transfer
+    # would otherwise be looked up as the start of a round trip.
+    sel = np.arange(len(st["s"])) if hops > 1 else np.flatnonzero(st["plain"] == 0)
     if len(sel):
-        lo, hi = range_search(index.close_key, rank[sel].astype(np.int64) * stride, st["ftime"][sel], st["btime"][sel])
+        lo, hi = range_search(edges.inn.key, st["s"][sel] * stride, st["ftime"][sel], st["btime"][sel])
         for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
             rep, pos = expand_ranges(lo[a:b], hi[a:b])
-            rows, x = sel[a:b][rep], index.close_rows[pos].astype(np.int64)
+            rows = sel[a:b][rep]
+            ok = edges.in_alive[pos] & (edges.inn.cp[pos] == st["fnode"][rows])
+            rows, x = rows[ok], edges.in_to_out[pos[ok]].astype(np.int64)
             a1 = st["a1"][rows]
             ok = np.abs(edges.amount(x) - a1) <= tol * a1
             rows, x = rows[ok], x[ok]
@@ -265,6 +255,20 @@ def _grow_relays(edges: _Edges, index: _RelayIndex, st: dict, E: np.ndarray, V: 
         y = edges.dst(x).astype(np.int64)
         fresh = ~(V[rows] == y[:, None]).any(axis=1)
         nxt.append((rows[fresh], x[fresh], y[fresh]))
+    pl = np.flatnonzero(st["plain"] < p.cycle_max_plain_hops)
+    if len(pl):
+        lo, hi = range_search(edges.out.key, st["fnode"][pl] * stride, st["ftime"][pl], st["btime"][pl])
+        for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
+            rep, x = expand_ranges(lo[a:b], hi[a:b])
+            rows = pl[a:b][rep]
+            ok = edges.alive[x] & ~edges.relay[x]
+            rows, x = rows[ok], x[ok]
+            a1 = st["a1"][rows]
+            ok = np.abs(edges.amount(x) - a1) <= tol * a1
+            rows, x = rows[ok], x[ok]
+            y = edges.dst(x).astype(np.int64)
+            fresh = ~(V[rows] == y[:, None]).any(axis=1)
+            nxt.append((rows[fresh], x[fresh], y[fresh]))
     rows = np.concatenate([z[0] for z in nxt]) if nxt else np.zeros(0, np.int64)
     x = np.concatenate([z[1] for z in nxt]) if nxt else np.zeros(0, np.int64)
     y = np.concatenate([z[2] for z in nxt]) if nxt else np.zeros(0, np.int64)
@@ -273,6 +277,7 @@ def _grow_relays(edges: _Edges, index: _RelayIndex, st: dict, E: np.ndarray, V: 
         r, xx, yy = rows[lo_ : lo_ + _STATE_BUDGET], x[lo_ : lo_ + _STATE_BUDGET], y[lo_ : lo_ + _STATE_BUDGET]
         st2 = {k: v[r] for k, v in st.items()}
         st2["fnode"], st2["ftime"] = yy, edges.t(xx)
+        st2["plain"] = st2["plain"] + (~edges.relay[xx]).astype(np.int8)
         E2, V2 = E[r], V[r]
         E2[:, hops] = xx
         V2[:, hops + 1] = yy
@@ -394,7 +399,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
     fs = flow_strength(view, p)
     relay = fs.receipt_of_out[seqs].astype(np.float64).mean(axis=1)  # members passing each hop on
-    score = score * (0.2 + 0.8 * relay)
+    score = score * (0.2 + 0.8 * relay) * (0.5 if h == 2 else 1.0)  # a round trip is the commonest honest loop
     canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).

@@ -52,7 +52,13 @@ from toolkit.detect.windows import (
     unique_per_group,
 )
 
-__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "relay_share", "surprise"]
+__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "relay_share", "surprise", "FAN_RELAY_FLOOR"]
+
+#: Weight a fan keeps when none of its counterparties relays the money (see :func:`fan_score`):
+#: a quiet hub suddenly hearing from many *new* senders and passing the money on is suspicious
+#: on its own, so for fans the relay is a bonus; for scatter-gather, gather-scatter and cycles
+#: the relay is the substance of the shape and the floor is 0.2.
+FAN_RELAY_FLOOR = 0.2
 
 
 def surprise(chance: np.ndarray | float) -> np.ndarray | float:
@@ -70,11 +76,12 @@ def fan_score(
     moved_on_share: np.ndarray | float,
     chance: np.ndarray | float | None = None,
     relay: np.ndarray | float | None = None,
+    relay_floor: float = 0.2,
 ) -> np.ndarray | float:
     """Strength of a fan in [0, 1].
 
-    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance) * (0.2 + 0.8 * relay)`` (the
-    last two factors 1 when ``chance`` / ``relay`` is ``None``): size above the threshold, how
+    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance) * (f + (1 - f) * relay)`` with
+    ``f = relay_floor`` (the last two factors 1 when ``chance`` / ``relay`` is ``None``): size above the threshold, how
     much of the money moves on, how far the window stands out from the account's own usual
     traffic (:meth:`~toolkit.detect.view.FlowView.chance`), and how far the counterparties
     themselves are relays of the same money (:func:`relay_share`).
@@ -85,7 +92,7 @@ def fan_score(
     if chance is not None:
         out = out * surprise(chance)
     if relay is not None:
-        out = out * (0.2 + 0.8 * np.clip(np.asarray(relay, dtype=np.float64), 0.0, 1.0))
+        out = out * (relay_floor + (1.0 - relay_floor) * np.clip(np.asarray(relay, dtype=np.float64), 0.0, 1.0))
     return out if out.ndim else float(out)
 
 
@@ -123,7 +130,7 @@ def detect_fan_in(data: Network | FlowView, params: TypologyParams | None = None
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    return _fan(view, p, "fan_in", view.inn, view.out)
+    return _fan_passes(view, p, "fan_in", view.inn, view.out)
 
 
 def detect_fan_out(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
@@ -135,7 +142,7 @@ def detect_fan_out(data: Network | FlowView, params: TypologyParams | None = Non
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    return _fan(view, p, "fan_out", view.out, view.inn)
+    return _fan_passes(view, p, "fan_out", view.out, view.inn)
 
 
 def _through(side: FlowSide, other: FlowSide, rule: str, first: np.ndarray, last: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,11 +156,55 @@ def _through(side: FlowSide, other: FlowSide, rule: str, first: np.ndarray, last
     return lo, hi
 
 
-def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: FlowSide) -> Detection:
+def _subside(side: FlowSide, rows: np.ndarray, n_acc: int) -> FlowSide:
+    """The rows ``rows`` (ascending) of a side, as a side of their own."""
+    acc = side.acc[rows]
+    ptr = np.zeros(n_acc + 1, dtype=np.int64)
+    np.cumsum(np.bincount(acc, minlength=n_acc), out=ptr[1:])
+    return FlowSide(acc=acc, cp=side.cp[rows], key=side.key[rows], amount=side.amount[rows], mov=side.mov[rows], ptr=ptr, stride=side.stride)
+
+
+def _fan_passes(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: FlowSide) -> Detection:
+    """All transfers, then (``relay_pass``) the relaying ones alone; see the module docstring."""
+    fs = flow_strength(view, p)
+    rel = fs.payment_of_in if rule == "fan_in" else fs.receipt_of_out
+    prev = pair_links(side)[0]
+    first_ever = prev < 0
+    det = _fan(view, p, rule, side, other, prev, first_ever, rel)
+    if not p.relay_pass:
+        return det
+    rows = np.flatnonzero((side.cp >= 0) & (rel >= p.layering_min_strength))
+    if len(rows) < p.fan_min_counterparties:
+        return det
+    sub = _subside(side, rows, view.n_accounts)
+    extra = _fan(view, p, rule, sub, other, pair_links(sub)[0], first_ever[rows], rel[rows], relay_pass=True)
+    if not extra.findings:
+        return det
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for f in det.findings:
+        spans.setdefault(f.account, []).append(f.window)
+    new = [f for f in extra.findings
+           if not any(a <= f.window[1] and f.window[0] <= b for a, b in spans.get(f.account, ()))]
+    findings = sorted(det.findings + new, key=lambda f: (f.account, f.window))
+    return Detection(rule, findings, det.stats)
+
+
+def _fan(
+    view: FlowView,
+    p: TypologyParams,
+    rule: str,
+    side: FlowSide,
+    other: FlowSide,
+    prev: np.ndarray,
+    first_ever: np.ndarray,
+    rel: np.ndarray,
+    relay_pass: bool = False,
+) -> Detection:
+    """Fans over the rows of ``side`` (``prev``: :func:`pair_links` of it; ``first_ever`` and
+    ``rel`` per row: the counterparty's first transfer with the hub, its relay strength)."""
     n, w = p.fan_min_counterparties, p.fan_window_s
     m = len(side)
     n_acc = view.n_accounts
-    prev = pair_links(side)[0]
     distinct, end = distinct_window_counts(side, w, prev)
     is_tr = side.cp >= 0
     # Last transfer row at or before each row: the window's last transfer is last_tr[end - 1].
@@ -197,14 +248,12 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     cps, c = unique_per_group(g1, side.cp[r1].astype(np.int64), k)
     n_tr = np.bincount(g1, minlength=k)
     chance = view.chance(side, side.acc[chosen], n_tr, n_tr, w)
-    fs = flow_strength(view, p)
-    rel = fs.payment_of_in if rule == "fan_in" else fs.receipt_of_out
     relay = relay_share(g1, side.amount[r1], rel[r1], k)
     # Counterparties new to the hub: their first transfer with it lies in the window.
-    new = prev[r1] < 0
+    new = first_ever[r1]
     _, n_new = unique_per_group(g1[new], side.cp[r1][new].astype(np.int64), k)
-    del prev
-    score = fan_score(c, n, share, chance, relay)
+    new_share = n_new / np.maximum(c, 1)
+    score = fan_score(c, n, share, chance, relay, relay_floor=FAN_RELAY_FLOOR) * new_share
     ts1, ts2 = side.ts_rel(r1), other.ts_rel(r2)
     w_lo, w_hi = t_first.copy(), t_last.copy()
     if len(g2):
@@ -240,6 +289,8 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
                 "usual_chance": float(chance[j]),
                 "relay": float(relay[j]),
                 "new_counterparties": int(n_new[j]),
+                "new_share": float(new_share[j]),
+                "relay_pass": relay_pass,
                 "span_s": int(t_last[j] - t_first[j]),
                 "window_s": int(w),
                 "movements": int(n_ev[j]),

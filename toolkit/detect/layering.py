@@ -84,6 +84,7 @@ __all__ = [
     "event_strength",
     "usual_outflow",
     "log_excess",
+    "DEDICATED",
 ]
 
 #: Merged (inflow + outflow) rows handled per round of :func:`pass_through`.
@@ -256,6 +257,9 @@ def _pair_counts(side: FlowSide, rows: np.ndarray, n_accounts: int) -> np.ndarra
 
 #: Slack of share comparisons (row shares are float32).
 _EPS = 1e-6
+#: Most transfers (sent and received, over the whole data) of an account that exists for one
+#: shape: as a counterparty it counts as a relay (:class:`FlowStrength`).
+DEDICATED = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,10 +283,12 @@ class FlowStrength:
         :func:`usual_outflow`.
     payment_of_in : ndarray of float32, per row of ``view.inn``
         ``payment`` of the same transfer at its sender (0 for cash): did the sender pay with
-        money it had just received?
+        money it had just received? 1 when the sender is *dedicated* (no more than
+        :data:`DEDICATED` transfers in the whole data: an account that exists to make this
+        payment).
     receipt_of_out : ndarray of float32, per row of ``view.out``
         ``receipt`` of the same transfer at its receiver (0 for cash): did the receiver pass it
-        on?
+        on? 1 when the receiver is dedicated.
     """
 
     pt: PassThrough
@@ -328,15 +334,20 @@ def flow_strength(view: FlowView, p: TypologyParams) -> FlowStrength:
             size = 0.5 * (log_excess(b / usual[acc]) + np.where(other > 0, log_excess(fresh / other), 1.0))
         novelty = 1.0 / np.sqrt(np.maximum(_pair_counts(out, rows, n), 1))
         payment[rows] = np.clip(size, 0, 1) * novelty
-    # The other end of every transfer, through the movement rows.
+    # The other end of every transfer, through the movement rows. A counterparty with no more
+    # than DEDICATED transfers in all exists for this one shape (a mule account opened to pay a
+    # hub, or to be paid and cash out): it counts as a relay of strength 1.
     n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
+    dedicated = (view.transfer_counts(out) + view.transfer_counts(inn)) <= DEDICATED
     by_mov = np.zeros(n_mov, dtype=np.float32)
     by_mov[out.mov] = payment
     payment_of_in = np.where(inn.cp >= 0, by_mov[inn.mov], 0).astype(np.float32)
+    payment_of_in[(inn.cp >= 0) & dedicated[np.maximum(inn.cp, 0)]] = 1.0
     by_mov[:] = 0
     by_mov[inn.mov] = receipt
     receipt_of_out = np.where(out.cp >= 0, by_mov[out.mov], 0).astype(np.float32)
-    del by_mov
+    receipt_of_out[(out.cp >= 0) & dedicated[np.maximum(out.cp, 0)]] = 1.0
+    del by_mov, dedicated
     res = FlowStrength(pt, receipt, payment, usual, payment_of_in, receipt_of_out)
     view.cache[key] = res
     return res

@@ -52,6 +52,12 @@ class TypologyParams:
     fan_window_s : int, default 3 days
         ``W`` of a fan, and how long after (before) the fan the moving-on share looks. AMLSim
         spreads a whole alert over 5-20 days; a mule fan itself is a burst of a few days.
+    relay_pass : bool, default True
+        Fans and gather-scatter are also looked for among the *relaying* transfers alone
+        (counterparties whose side of the transfer is a pass-through of strength ``>=
+        layering_min_strength``), so that a burst of mules paid by a busy firm is not drowned
+        in that firm's ordinary payment run of the same days. Such a hit is reported when no
+        hit over all transfers overlaps it.
     sg_min_intermediates : int, default 3
         ``k`` of scatter-gather: distinct intermediates between one source and one sink. AMLSim's
         smallest scatter-gather has 7 accounts (source, sink, 5 intermediates); 3 keeps the shape
@@ -62,18 +68,27 @@ class TypologyParams:
         ``k`` on each side of gather-scatter (AMLSim: 11 accounts, i.e. 5 in and 5 out).
     gs_window_s : int, default 7 days
         First gathered in-flow to last scattered out-flow.
-    cycle_max_length : int, default 6
+    cycle_max_length : int, default 8
         ``L``: longest cycle searched (hops = accounts). Covers AMLSim's 5-account cycles
-        (``paramFiles/typologies``); its 1K set goes up to 10, so raise ``L`` for such data at
-        the price of a search that grows quickly with ``L``.
+        (``paramFiles/typologies``) and the toolkit generator's rings of up to 7; AMLSim's 1K
+        set goes up to 10. With the relay rule (``min_relay``) the search stays cheap as
+        ``L`` grows; without it the search grows quickly with ``L`` (6 is the practical limit
+        at millions of transfers).
     cycle_window_s : int, default 30 days
         First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
-    cycle_min_relay : float, default 0.05
-        Every hop but the one closing the loop must be a receipt its receiver passed on, with a
-        pass-through strength (:mod:`toolkit.detect.layering`) of at least this: money going
-        round, not accounts that merely pay each other. Besides precision this bounds the
-        search on dense clusters of busy firms invoicing each other in similar amounts (where
-        the number of time-respecting loops explodes). 0 searches every transfer.
+    min_relay : float, default 0.02
+        Cycles and scatter-gather move money *through* accounts: every hop of a cycle but the
+        one closing the loop, and the first hop of every scatter-gather path, must be a receipt
+        its receiver passed on, with a pass-through strength (:mod:`toolkit.detect.layering`)
+        of at least this (0.02: it stands out at all from the receiver's usual traffic). Money
+        going round, not accounts that merely pay each other. Besides precision this bounds
+        the searches on dense clusters of busy firms invoicing each other in similar amounts
+        (where the number of time-respecting loops and two-hop paths explodes). 0 searches
+        every transfer.
+    cycle_max_plain_hops : int, default 1
+        Hops of a cycle besides the closing one that may miss ``min_relay`` (a busy firm on the loop
+        whose receipt looks like its ordinary business). Each one allowed multiplies the search
+        (1: about 2x, 2: about 8x on the generator's data).
     cycle_amount_tolerance : float, default 0.2
         Every hop's amount within ``±tol`` of the first hop's. Laundered money shrinks a little
         at each hop (fees, FX); 20% allows several hops of that while rejecting unrelated amounts.
@@ -117,16 +132,18 @@ class TypologyParams:
 
     fan_min_counterparties: int = 5
     fan_window_s: int = 3 * DAY
+    relay_pass: bool = True
     sg_min_intermediates: int = 3
     sg_window_s: int = 7 * DAY
     gs_min_counterparties: int = 3
     gs_window_s: int = 7 * DAY
-    cycle_max_length: int = 6
+    cycle_max_length: int = 8
     cycle_window_s: int = 30 * DAY
-    cycle_min_relay: float = 0.05
+    min_relay: float = 0.02
+    cycle_max_plain_hops: int = 1
     cycle_amount_tolerance: float = 0.2
     layering_min_ratio: float = 0.8
-    layering_max_dwell_s: int = 3 * DAY
+    layering_max_dwell_s: int = 5 * DAY
     layering_min_cut: float = 0.005
     layering_max_cut: float = 0.10
     layering_min_strength: float = 0.25
@@ -142,12 +159,16 @@ class TypologyParams:
         for name in ("fan_min_counterparties", "sg_min_intermediates", "gs_min_counterparties"):
             _int(self, name, lo=2)
         _int(self, "cycle_max_length", lo=2)
+        _int(self, "cycle_max_plain_hops", lo=0)
         _int(self, "layering_max_chain", lo=1)
         _int(self, "evidence_limit", lo=1)
         for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
             _int(self, name, lo=0, hi=MAX_WINDOW_S)
         _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
-        _real(self, "cycle_min_relay", lo=0.0, hi=1.0)
+        _real(self, "min_relay", lo=0.0, hi=1.0)
+        if not isinstance(self.relay_pass, (bool, np.bool_)):
+            raise ConfigError(f"typologies.relay_pass must be true or false, got {self.relay_pass!r}")
+        object.__setattr__(self, "relay_pass", bool(self.relay_pass))
         _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)

@@ -19,10 +19,13 @@ Four label-free criteria, each giving a component in [0, 1]:
     :func:`toolkit.scoring.combined.rule_evidence`) is at least ``enrichment_min`` times the
     overall mean, with at least ``enrichment_min_flagged`` evidenced members, and no more than
     ``enrichment_max_share`` of all accounts (a cluster of half the bank says nothing).
-    Component ``1 - 1 / enrichment``.
+    Marks only (no score component).
 
-An account's abnormal score is ``1 - prod(1 - component)``; it is marked abnormal when any
-criterion marks it. Nothing here reads ground truth.
+An account's abnormal score is ``1 - prod(1 - component)`` over the three *geometric* criteria
+(far from centroid, small cluster, outlying cluster): how unusual the account is in embedding
+space. It is marked abnormal when any of the four criteria marks it; ``flag_enriched`` marks but
+adds no score, because it restates the rule detectors' evidence, which the combined score
+(:mod:`toolkit.scoring.combined`) already counts once. Nothing here reads ground truth.
 """
 
 from __future__ import annotations
@@ -153,10 +156,9 @@ def abnormal_actors(clustering: Clustering, params: AbnormalParams | None = None
                         & (size <= p.enrichment_max_share * n))
     elif evidence is None:
         notes.append("no rule evidence given: flag_enriched skipped")
-    enrich_comp_c = np.where(enriched, 1.0 - 1.0 / np.maximum(enrichment, 1.0), 0.0)
 
-    comps = np.vstack([far_comp, small_comp_c[labels], outlying[labels].astype(np.float64),
-                       enrich_comp_c[labels]]) if n else np.zeros((4, 0))
+    # geometric criteria only: enrichment is the rules' evidence again (see module docstring)
+    comps = np.vstack([far_comp, small_comp_c[labels], outlying[labels].astype(np.float64)]) if n else np.zeros((3, 0))
     score = 1.0 - np.prod(1.0 - np.clip(comps, 0.0, 1.0), axis=0)
     marks = np.vstack([far, small[labels], outlying[labels], enriched[labels]]) if n else np.zeros((4, 0), bool)
     abnormal = marks.any(axis=0)

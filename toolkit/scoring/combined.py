@@ -20,7 +20,7 @@ How the evidence is weighed, without labels
    **1b. Agreement.** Rare is not the same as right (a limit set too low fires rarely and
    wrongly). So each non-typology rule is also weighed by its *lift*: how much more typology
    evidence its flagged accounts carry than the average active account. ``w_r`` becomes
-   ``min(w_r, clip(log lift_r / log lift_ref, w_min, 1))`` (``lift_ref`` 20). Detectors that look
+   ``min(w_r, clip(log lift_r / log lift_ref, w_min, 1))`` (``lift_ref`` 100). Detectors that look
    at different things (amounts vs shapes in time) and still agree are trusted; no labels.
 2. **Per account and rule**: ``e_r(a) = w_r * max score of r's flags on a``, where a flag counts
    for the account it ``FLAGS`` and, with factor ``involved_weight * min(1, involved_max / m)``,
@@ -28,9 +28,11 @@ How the evidence is weighed, without labels
    path): laundering is done by groups of accounts, and a group's other members are exactly who
    an investigator opens next; a flag involving hundreds of accounts (a busy collector) accuses
    each of them little.
-3. **Across rules** (independent evidence): ``rules(a) = 1 - prod_r (1 - e_r(a))``; the
-   abnormal-cluster score of the embeddings counts as one more rule with weight
-   ``cluster_weight`` (and is weighed by its agreement like the amount rules).
+3. **Across rules** (independent evidence): ``rules(a) = 1 - prod_r (1 - e_r(a))``. The
+   embeddings' abnormal score ``c(a)`` (how unusual the account is in embedding space) enters as
+   corroboration: ``e_cluster(a) = cluster_weight * c(a) * rules(a)``, one more term of the
+   product. It can raise a suspicion the rules have, never create one: as an independent term it
+   lowered PR-AUC on the generated data (docs/ai.md).
 4. **Corroboration** (off by default): evidence from a single rule family can be discounted by
    ``single_family`` < 1 (families: amounts, typologies, paths, clusters).
    The score is ``S(a) = rules(a) * (single_family if one family else 1)``.
@@ -84,11 +86,11 @@ class CombinedParams:
     """Knobs of the combined score (``[scoring]`` keys of the same names)."""
 
     p_ref: float = 0.002
-    lift_ref: float = 50.0
+    lift_ref: float = 100.0
     w_min: float = 0.05
     involved_weight: float = 0.5
     involved_max: float = 10.0
-    cluster_weight: float = 0.5
+    cluster_weight: float = 0.25
     single_family: float = 1.0
     threshold: float = 0.3
     min_reason: float = 0.05
@@ -174,7 +176,7 @@ class CombinedScore:
 
 
 def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None,
-              typology: np.ndarray | None = None, cluster_score: np.ndarray | None = None,
+              typology: np.ndarray | None = None,
               ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, float]]:
     n = flags.n_accounts
     base = max(int(active.sum()) if active is not None else n, 1)
@@ -183,9 +185,22 @@ def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None,
     shares: dict[str, float] = {}
     skip = {CLUSTER_RULE}
     if typology is not None:
-        # the typology detectors' own rarity-weighted scores replace their flags' raw scores
+        # the typology detectors' own rarity-weighted scores replace their flags' raw scores; a
+        # flag's other members get involved_weight * spread of its account's score (their
+        # scorer accuses only the account and cycle / scatter-gather members)
         for j, t in enumerate(TYPOLOGY_IDS):
             col = np.clip(typology[:, j], 0.0, 1.0)
+            if p.involved_weight > 0 and flags.involved_flag.size:
+                rows = np.flatnonzero(flags.rule == t)
+                isin = np.isin(flags.involved_flag, rows)
+                if isin.any():
+                    f_rows = flags.involved_flag[isin]
+                    size = np.bincount(flags.involved_flag, minlength=len(flags.rule))[f_rows]
+                    spread = np.minimum(1.0, p.involved_max / np.maximum(size, 1))
+                    inv = np.zeros(n)
+                    np.maximum.at(inv, flags.involved_account[isin],
+                                  col[flags.account[f_rows]] * p.involved_weight * spread)
+                    col = np.maximum(col, inv)
             if np.any(col > 0):
                 ev[t] = col
                 weights[t] = 1.0
@@ -216,11 +231,6 @@ def _per_rule(flags: FlagTable, p: CombinedParams, active: np.ndarray | None,
         ev[r] = w * e
         weights[r] = w
         shares[r] = float(share)
-    if cluster_score is not None and p.cluster_weight > 0:
-        cs = np.clip(np.asarray(cluster_score, dtype=np.float64), 0.0, 1.0)
-        ev[CLUSTER_RULE] = p.cluster_weight * cs
-        weights[CLUSTER_RULE] = p.cluster_weight
-        shares[CLUSTER_RULE] = float(np.count_nonzero(cs > 0) / base)
     if typology is not None:
         _agreement(ev, weights, p, active)
     return ev, weights, shares
@@ -323,14 +333,24 @@ def combined_score(flags: FlagTable, params: CombinedParams | None = None,
     """
     p = params or CombinedParams()
     n = flags.n_accounts
-    ev, weights, shares = _per_rule(flags, p, active, typology, cluster_score)
+    ev, weights, shares = _per_rule(flags, p, active, typology)
+    if cluster_score is not None and p.cluster_weight > 0 and ev:
+        # corroboration only: the cluster raises a suspicion the rules already have, never
+        # creates one (measured: as an independent term it lowers PR-AUC, see docs/ai.md)
+        cs = np.clip(np.asarray(cluster_score, dtype=np.float64), 0.0, 1.0)
+        rules_only = 1.0 - np.prod([1.0 - v for v in ev.values()], axis=0)
+        ev[CLUSTER_RULE] = p.cluster_weight * cs * rules_only
+        weights[CLUSTER_RULE] = p.cluster_weight
+        shares[CLUSTER_RULE] = float(np.count_nonzero(cs > 0) / max(n, 1))
     names = list(ev)
     if names:
         E = np.vstack([ev[r] for r in names])
         rules_score = 1.0 - np.prod(1.0 - E, axis=0)
-        fams = np.array([rule_family(r) for r in names], dtype=object)
-        fam_names = sorted(set(fams.tolist()))
-        fam_hit = np.vstack([(E[fams == f] >= p.min_reason).any(axis=0) for f in fam_names])
+        # the cluster term only corroborates: it is not a family of its own
+        fams = np.array([rule_family(r) if r != CLUSTER_RULE else "" for r in names], dtype=object)
+        fam_names = sorted(set(fams.tolist()) - {""})
+        fam_hit = (np.vstack([(E[fams == f] >= p.min_reason).any(axis=0) for f in fam_names])
+                   if fam_names else np.zeros((1, n), dtype=bool))
         n_fam = fam_hit.sum(axis=0)
         score = rules_score * np.where(n_fam >= 2, 1.0, p.single_family)
     else:

@@ -34,12 +34,8 @@ from toolkit.detect import (
     run_typologies,
     score_accounts,
 )
-from toolkit.detect.layering import event_strength, flow_strength
-from toolkit.detect.windows import range_min
 
 P = TypologyParams()
-#: Every shape the time rules admit, however weak (the hand-worked decoys are shapes too).
-ALL = replace(P, min_score=0.0)
 
 
 def rows_of(g: dg.G, findings) -> list[str]:
@@ -67,22 +63,14 @@ class TestFan:
 
     def test_friends_paying_one_person_score_low(self):
         mule = detect_fan_in(dg.FAN_IN_MULE.net()).findings[0]
-        assert detect_fan_in(dg.FAN_IN_FRIENDS.net()).findings == []  # not reported by default
-        (f,) = detect_fan_in(dg.FAN_IN_FRIENDS.net(), ALL).findings
+        (f,) = detect_fan_in(dg.FAN_IN_FRIENDS.net()).findings
         assert f.details["moved_on_share"] == 0.0
         assert f.score == pytest.approx(dg.FAN_IN_FRIENDS.expect["score"])
         assert f.score < mule.score / 4
 
     @pytest.mark.parametrize("g", [dg.FAN_IN_EDGE_INSIDE, dg.FAN_IN_EDGE_OUTSIDE, dg.FAN_IN_REPEATS])
     def test_window_edges_and_repeats(self, g):
-        assert len(detect_fan_in(g.net(), ALL).findings) == g.expect["count"]
-
-    def test_money_moving_on_after_a_fan_that_fills_its_window(self):
-        # 5 senders spread over the whole 3-day window, the collected money leaves 2 days after
-        # the last one: the moving-on share looks until W after the fan's *last* receipt.
-        moves = [(f"s{i}", "H", 100.0, i * 18 * HOUR) for i in range(5)] + [("H", "X", 480.0, 5 * DAY)]
-        (f,) = detect_fan_in(dg.G(["H", "X"] + [f"s{i}" for i in range(5)], moves).net()).findings
-        assert f.details["moved_on_share"] == pytest.approx(0.96)
+        assert len(detect_fan_in(g.net()).findings) == g.expect["count"]
 
     def test_fan_out_funded_by_fresh_money(self):
         g = dg.FAN_OUT_FRESH
@@ -93,55 +81,31 @@ class TestFan:
         assert 0 in f.movements  # the deposit that funded it is evidence
 
     def test_payroll_from_old_balance_scores_low(self):
-        assert detect_fan_out(dg.FAN_OUT_PAYROLL.net()).findings == []
-        (f,) = detect_fan_out(dg.FAN_OUT_PAYROLL.net(), ALL).findings
+        (f,) = detect_fan_out(dg.FAN_OUT_PAYROLL.net()).findings
         assert f.details["moved_on_share"] == 0.0
         assert f.score == pytest.approx(dg.FAN_OUT_PAYROLL.expect["score"])
 
     def test_busy_shop_is_not_a_surprise(self):
         # A shop with 6 new customers every day for 90 days: every 3-day window is a fan_in, but
-        # its own usual traffic predicts it, so the fans score ~0 (usual_chance >> 1) and none
-        # is reported by default.
+        # its own usual traffic predicts it, so the fans score ~0 (usual_chance >> 1).
         accounts = ["shop", "bank"] + [f"c{i}" for i in range(600)]
         moves = []
         for d in range(90):
             for j in range(6):
                 moves.append((f"c{(d * 6 + j) % 600}", "shop", 50.0, d * DAY + j * HOUR))
             moves.append(("shop", "bank", 290.0, d * DAY + 20 * HOUR))
-        net = dg.G(accounts, moves).net()
-        assert detect_fan_in(net).findings == []
-        fans = detect_fan_in(net, ALL).findings
+        fans = detect_fan_in(dg.G(accounts, moves).net()).findings
         assert len(fans) >= 20
         assert max(f.score for f in fans) < 0.05
         assert min(f.details["usual_chance"] for f in fans) > 1
 
-    def test_relaying_mules_found_behind_a_busy_payment_run(self):
-        # A firm pays 12 regular suppliers every day (a fan_out each window, fully explained by
-        # its usual traffic). On day 40 it also pays 6 new accounts that each withdraw the money
-        # within a day: among all of the day's transfers the 6 are a third of the money and the
-        # window is ordinary for the firm, but the relaying transfers alone form a fan of 6 new
-        # receivers, all passing it on: reported (relay_pass), and only that one.
-        accounts = ["F", "bank"] + [f"sup{i}" for i in range(12)] + [f"m{i}" for i in range(6)]
-        moves = [(None, "F", 30_000.0, d * DAY, "deposit") for d in range(60)]
-        for d in range(60):
-            moves += [("F", f"sup{i}", 2_000.0 + 10 * i, d * DAY + HOUR + i * 60) for i in range(12)]
-            moves += [(f"sup{i}", "bank", 2_000.0, d * DAY + 20 * HOUR) for i in range(12) if d % 7 == i % 7]
-        moves += [("F", f"m{i}", 2_500.0, 40 * DAY + 2 * HOUR + i * 60) for i in range(6)]
-        moves += [(f"m{i}", None, 2_400.0, 40 * DAY + 12 * HOUR, "withdrawal") for i in range(6)]
-        net = dg.G(accounts, moves).net()
-        found = detect_fan_out(net).findings
-        assert [f.details["relay_pass"] for f in found] == [True]
-        (f,) = found
-        assert sorted(accounts[a] for a in f.accounts) == [f"m{i}" for i in range(6)]
-        assert f.details["relay"] > 0.9 and f.details["new_share"] == 1.0
-        assert detect_fan_out(net, replace(P, relay_pass=False)).findings == []
 
     def test_evidence_limit_keeps_the_largest_in_time_order(self):
         # 8 senders paying 10, 20, ..., 80: with a limit of 3 the evidence is the 60, 70 and 80
         # payments (rows 5, 6, 7), in time order; the details still count all 8.
         moves = [(f"s{i}", "H", 10.0 * (i + 1), i * HOUR) for i in range(8)]
         net = dg.G(["H"] + [f"s{i}" for i in range(8)], moves).net()
-        (f,) = detect_fan_in(net, replace(ALL, evidence_limit=3)).findings
+        (f,) = detect_fan_in(net, replace(P, evidence_limit=3)).findings
         assert f.movements == (5, 6, 7)
         assert f.details["movements"] == 8 and f.details["total"] == 360.0
 
@@ -241,53 +205,23 @@ class TestLayering:
         assert (mid.details["upstream"], mid.details["downstream"]) == (1, 1)
 
     def test_chain_scores_above_lone_pass_through(self):
-        chain = detect_layering(dg.LAYER_CHAIN.net()).findings[0]
-        assert chain.details["strength"] >= 0.5 and chain.details["kept"] == pytest.approx(0.02)
-        assert detect_layering(dg.LAYER_OPENING.net()).findings == []  # an ordinary forward
-        lone = detect_layering(dg.LAYER_OPENING.net(), replace(P, layering_min_strength=0.0)).findings[0]
-        assert chain.score > lone.score + 0.3
+        chain = detect_layering(dg.LAYER_CHAIN.net()).findings[0].score
+        lone = detect_layering(dg.LAYER_OPENING.net()).findings[0].score
+        assert chain > lone + 0.3
 
     def test_holding_money_for_weeks_is_not_layering(self):
         det = detect_layering(dg.LAYER_HOLDS.net())
         assert det.findings == []
         assert np.nanmax(det.stats["pass_through_ratio"]) == 0.0
 
-    def test_opening_balance_and_last_in_first_out(self):
+    def test_opening_balance_consumed_first(self):
         g = dg.LAYER_OPENING
-        view = FlowView.from_network(g.net())
-        pt = pass_through(view, P.layering_max_dwell_s, P.layering_min_ratio)
-        q = g.row("Q")
-        assert pt.ratio[q] == g.expect["ratio"] and pt.passing[q]
-        assert pt.fresh.tolist() == [0.0, 1.0, 0.0]  # out rows: Q 500 (opening money), Q 800, Z 1000
-        (f,) = detect_layering(view, replace(P, layering_min_strength=0.0)).findings
+        (f,) = detect_layering(g.net()).findings
         assert g.accounts[f.account] == "Q"
-        assert f.value == pytest.approx(g.expect["ratio"]) and f.details["median_dwell_s"] == g.expect["dwell"]
-        assert f.details["strength"] < 0.1  # Q's ordinary sizes, no fee-like cut
-
-    def test_mule_with_a_salary_last_in_first_out(self):
-        g = dg.LAYER_MULE
-        net = g.net()
-        view = FlowView.from_network(net)
-        pt = pass_through(view, P.layering_max_dwell_s, P.layering_min_ratio)
-        mv = net.movements
-        share = {str(mv.ids[view.inn.mov[j]]): float(pt.share[j]) for j in range(len(view.inn))}
-        fresh = {str(mv.ids[view.out.mov[j]]): float(pt.fresh[j]) for j in range(len(view.out))}
-        deposit, wire = f"m{len(g.moves) - 2}", f"m{len(g.moves) - 1}"
-        assert share[deposit] == pytest.approx(g.expect["deposit_share"], abs=1e-6)
-        assert share["m0"] == pytest.approx(g.expect["salary_share"], abs=1e-6)
-        assert fresh[wire] == g.expect["wire_fresh"]
-        (f,) = detect_layering(view).findings  # kept 3.3%: a fee-like cut; 8700 >> M's card payments
-        assert g.accounts[f.account] == "M" and f.details["kept"] == pytest.approx(1 - 8700 / 9000, abs=1e-6)
-        assert f.details["strength"] > 0.5 and f.details["usual_outflow"] < 500
-
-    def test_event_strength_cut(self):
-        # A fee-like cut (0.5%..10% kept) counts fully, forwarding everything or keeping more half.
-        got = event_strength(np.array([0.97, 1.0, 0.85, 0.995, 0.9]), 1.0, 1.0, P.layering_min_cut, P.layering_max_cut)
-        assert got.tolist() == [1.0, 0.5, 0.5, 1.0, 1.0]
+        assert f.value == g.expect["ratio"] and f.details["median_dwell_s"] == g.expect["dwell"]
 
     @pytest.mark.parametrize("g", [dg.LAYER_EDGE_INSIDE, dg.LAYER_EDGE_OUTSIDE])
     def test_dwell_edges(self, g):
-        assert P.layering_max_dwell_s == dg.LAYER_D
         ratio = detect_layering(g.net()).stats["pass_through_ratio"][0]
         assert ratio == g.expect["ratio"]
 
@@ -309,9 +243,6 @@ ORACLE = TypologyParams(
     layering_max_dwell_s=DAY,
     layering_max_chain=4,
     evidence_limit=10_000,
-    min_score=0.0,  # every shape, however weak
-    min_relay=0.0,  # every transfer can be a hop
-    relay_pass=False,
 )
 AMOUNTS = [100.0, 100.0, 110.0, 120.0, 121.0, 80.0, 79.0, 300.0]
 
@@ -376,10 +307,10 @@ def brute_fans(net: Network, p: TypologyParams, rule: str) -> tuple[set, dict]:
             if c >= n and T > nxt_ok:
                 total = sum(x[2] for x in win)
                 t_last = max(x[0] for x in win)
-                if rule == "fan_in":  # from the first receipt until W after the last
-                    moved = sum(a for t, a, _ in _flows(net, hub, out=True) if T <= t <= t_last + w)
-                else:  # from W before the first payment until the last
-                    moved = sum(a for t, a, _ in _flows(net, hub, out=False) if T - w <= t <= t_last)
+                if rule == "fan_in":
+                    moved = sum(a for t, a, _ in _flows(net, hub, out=True) if T <= t <= T + w)
+                else:
+                    moved = sum(a for t, a, _ in _flows(net, hub, out=False) if t_last - w <= t <= t_last)
                 found.add((hub, T, c, round(total, 6), round(min(1.0, moved / total), 6)))
                 nxt_ok = T + w
     return found, best
@@ -407,40 +338,8 @@ def _first_fan_ts(net: Network, f) -> int:
     return min(int(mv.ts[m]) for m in f.movements if mv.src[m] == f.account and mv.kind[m] == 1)
 
 
-@st.composite
-def walk_nets(draw) -> Network:
-    """Money placed in cash and walked from account to account (hops 0-36 h apart, small fees),
-    plus some noise: many pass-through accounts, chains, stacks and loops of them."""
-    n = draw(st.integers(2, 7))
-    rows: list[dict] = []
-
-    def add(kind, src, dst, amount, t):
-        rows.append({"id": f"m{len(rows)}", "kind": kind, "from": src, "to": dst, "amount": amount, "ts": T0 + t})
-
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, n - 1))
-        t = draw(st.integers(0, 6)) * 12 * HOUR
-        amount = 1000.0
-        add("deposit", None, f"a{at}", amount, t)
-        for _ in range(draw(st.integers(1, 5))):
-            nxt = draw(st.integers(0, n - 1))
-            t += draw(st.sampled_from([0, 6, 12, 24, 24, 30])) * HOUR + draw(st.sampled_from([0, 0, 1]))
-            amount = round(amount * draw(st.sampled_from([1.0, 0.99, 0.98, 0.9])), 2)
-            if nxt != at:
-                add("transfer", f"a{at}", f"a{nxt}", amount, t)
-                at = nxt
-    for _ in range(draw(st.integers(0, 3))):
-        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
-        add("transfer", f"a{a}", f"a{b}", draw(st.sampled_from(AMOUNTS)), draw(st.integers(0, 20)) * 6 * HOUR)
-    return Network.from_rows([{"id": f"a{i}"} for i in range(n)], rows)
-
-
-def brute_cycles(net: Network, p: TypologyParams, relay: dict[int, bool] | None = None) -> dict[tuple, int]:
+def brute_cycles(net: Network, p: TypologyParams) -> dict[tuple, int]:
     """NetworkX simple cycles, kept when some rotation and choice of transfers is valid.
-
-    With ``relay`` (movement row -> is a relay), at most ``p.cycle_max_plain_hops`` hops other
-    than the closing (last) one may be non-relays, and the first hop of a round trip (two
-    accounts) must be a relay.
 
     Returns canonical cycle -> number of distinct valid transfer sets.
     """
@@ -464,12 +363,9 @@ def brute_cycles(net: Network, p: TypologyParams, relay: dict[int, bool] | None 
             for choice in itertools.product(*hops):
                 ts = [c[0] for c in choice]
                 a1 = choice[0][1]
-                plain = 0 if relay is None else sum(not relay[c[2]] for c in choice[:-1])
-                if relay is not None and h == 2 and plain:
-                    continue
                 if all(ts[i] <= ts[i + 1] for i in range(h - 1)) and ts[-1] - ts[0] <= w and all(
                     abs(c[1] - a1) <= tol * a1 for c in choice
-                ) and plain <= p.cycle_max_plain_hops:
+                ):
                     sets.add(frozenset(c[2] for c in choice))
         if sets:
             k = cyc.index(min(cyc))
@@ -491,49 +387,6 @@ def test_cycles_match_networkx(net):
         assert ts == sorted(ts) and ts[-1] - ts[0] <= ORACLE.cycle_window_s
         assert all(abs(a - am[0]) <= 0.2 * am[0] for a in am)
         assert f.account == min((f.account,) + f.accounts)
-
-
-def _relay_flags(net: Network, p: TypologyParams) -> dict[int, bool]:
-    """Movement row -> is the transfer a relay (its receipt strength at the receiver)."""
-    view = FlowView.from_network(net)
-    fs = flow_strength(view, p)
-    return {int(view.out.mov[j]): bool(fs.receipt_of_out[j] >= p.min_relay) for j in range(len(view.out))}
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(small_nets(max_acc=5, max_mov=30), walk_nets()), st.sampled_from([0, 1, 2]), st.sampled_from([0.05, 0.3]))
-def test_relay_cycles_match_networkx(net, plain, min_relay):
-    # The relay search (every hop but the closing one a relay, up to ``plain`` exceptions)
-    # against NetworkX cycles filtered by the same rule, with the relay flags as input.
-    p = replace(ORACLE, min_relay=min_relay, cycle_max_plain_hops=plain)
-    det = detect_cycles(net, p)
-    got = {(f.account,) + f.accounts: f.details["instances"] for f in det.findings}
-    assert len(got) == len(det.findings)
-    assert got == brute_cycles(net, p, _relay_flags(net, p))
-
-
-def test_relay_cycle_search_in_small_slices_gives_the_same_cycles(monkeypatch):
-    import toolkit.detect.cycles as cycles_mod
-
-    rng = np.random.default_rng(9)
-    rows = []
-    for i in range(300):  # cash placed and paid on: some receipts are relays
-        a, b = rng.integers(0, 15, 2)
-        t = T0 + int(rng.integers(0, 20)) * 6 * HOUR
-        if i % 4 == 0:
-            rows.append({"id": f"m{i}", "kind": "deposit", "to": f"a{a}", "amount": 300.0, "ts": t})
-        else:
-            amount = float(rng.choice([100.0, 98.0, 96.0, 500.0]))
-            rows.append({"id": f"m{i}", "from": f"a{a}", "to": f"a{b}", "amount": amount, "ts": t})
-    net = Network.from_rows([{"id": f"a{i}"} for i in range(15)], rows)
-    p = replace(ORACLE, cycle_max_length=5, cycle_window_s=3 * DAY, min_relay=0.01)
-    whole = detect_cycles(net, p).findings
-    assert {(f.account,) + f.accounts: f.details["instances"] for f in whole} == brute_cycles(net, p, _relay_flags(net, p))
-    monkeypatch.setattr(cycles_mod, "_START_BATCH", 7)
-    monkeypatch.setattr(cycles_mod, "_STATE_BUDGET", 5)
-    monkeypatch.setattr(cycles_mod, "_EXPAND_BUDGET", 3)
-    assert detect_cycles(net, p).findings == whole
-    assert 5 < len(whole) < len(detect_cycles(net, replace(p, min_relay=0.0)).findings)
 
 
 def test_cycles_longer_bound_against_networkx():
@@ -633,36 +486,36 @@ def test_gather_scatter_match_brute_force(net):
     assert got == brute_gather_scatter(net, ORACLE)
 
 
-def brute_lifo(net: Network, acc: int, dwell: int) -> tuple[dict[int, int], dict[int, int], int]:
-    """A stack of dollars, the last received on top: per inflow row the cents of it that left
-    within ``dwell``, per outflow row the cents of it received within ``dwell`` before, and the
-    inflow total. Outflows beyond the stack are paid with money held before the data."""
+def brute_fifo(net: Network, acc: int, dwell: int) -> tuple[int, int]:
+    """(forwarded cents within ``dwell``, inflow cents) by simulating the queue of dollars."""
     ins = [(t, 0, r, round(a * 100)) for t, a, r in _flows(net, acc, out=False)]
     outs = [(t, 1, r, round(a * 100)) for t, a, r in _flows(net, acc, out=True)]
-    events = sorted(ins + outs)  # equal times: inflows (0) first, then by row
-    stack: list[list[int]] = []  # [cents left, time, row]
-    fwd = {r: 0 for _, _, r, _ in ins}
-    fresh = {r: 0 for _, _, r, _ in outs}
-    for t, kind, r, c in events:
+    events = sorted(ins + outs)  # equal times: inflows (0) first
+    bal, need = 0, 0
+    for t, kind, _, c in events:
+        bal += c if kind == 0 else -c
+        need = max(need, -bal)
+    queue = [[need, None]]
+    fwd = 0
+    for t, kind, _, c in events:
         if kind == 0:
-            stack.append([c, t, r])
+            queue.append([c, t])
             continue
-        while c > 0 and stack:
-            top = stack[-1]
-            take = min(c, top[0])
-            if t - top[1] <= dwell:
-                fwd[top[2]] += take
-                fresh[r] += take
-            top[0] -= take
+        while c > 0:
+            take = min(c, queue[0][0])
+            if queue[0][1] is not None and t - queue[0][1] <= dwell:
+                fwd += take
+            queue[0][0] -= take
             c -= take
-            if top[0] == 0:
-                stack.pop()
-    return fwd, fresh, sum(x[3] for x in ins)
+            if queue[0][0] == 0:
+                queue.pop(0)
+    return fwd, sum(x[3] for x in ins)
 
 
-def brute_chains(links: list[tuple[int, int, int]], flagged: np.ndarray, d: int, cap: int) -> np.ndarray:
-    """Longest timely walk of relay links (sender, receiver, time) through each account."""
-    best = np.where(flagged, 1, 0)
+def brute_chains(net: Network, passing: np.ndarray, d: int, cap: int) -> np.ndarray:
+    """Longest timely walk of links between pass-through accounts through each account."""
+    links = [(s, t_, ts) for _, s, t_, ts, _ in _transfers(net) if passing[s] and passing[t_]]
+    best = np.where(passing, 1, 0)
 
     def walk(path):
         nodes = [path[0][0]] + [e[1] for e in path]
@@ -680,44 +533,52 @@ def brute_chains(links: list[tuple[int, int, int]], flagged: np.ndarray, d: int,
     return best
 
 
+@st.composite
+def walk_nets(draw) -> Network:
+    """Money placed in cash and walked from account to account (hops 0-36 h apart, small fees),
+    plus some noise: many pass-through accounts, chains, stacks and loops of them."""
+    n = draw(st.integers(2, 7))
+    rows: list[dict] = []
+
+    def add(kind, src, dst, amount, t):
+        rows.append({"id": f"m{len(rows)}", "kind": kind, "from": src, "to": dst, "amount": amount, "ts": T0 + t})
+
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, n - 1))
+        t = draw(st.integers(0, 6)) * 12 * HOUR
+        amount = 1000.0
+        add("deposit", None, f"a{at}", amount, t)
+        for _ in range(draw(st.integers(1, 5))):
+            nxt = draw(st.integers(0, n - 1))
+            t += draw(st.sampled_from([0, 6, 12, 24, 24, 30])) * HOUR + draw(st.sampled_from([0, 0, 1]))
+            amount = round(amount * draw(st.sampled_from([1.0, 0.99, 0.98, 0.9])), 2)
+            if nxt != at:
+                add("transfer", f"a{at}", f"a{nxt}", amount, t)
+                at = nxt
+    for _ in range(draw(st.integers(0, 3))):
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        add("transfer", f"a{a}", f"a{b}", draw(st.sampled_from(AMOUNTS)), draw(st.integers(0, 20)) * 6 * HOUR)
+    return Network.from_rows([{"id": f"a{i}"} for i in range(n)], rows)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(small_nets(max_acc=6, max_mov=24), walk_nets()))
-def test_layering_matches_lifo_simulation(net):
+def test_layering_matches_fifo_simulation(net):
     view = FlowView.from_network(net)
-    d, r = ORACLE.layering_max_dwell_s, ORACLE.layering_min_ratio
-    pt = pass_through(view, d, r)
+    pt = pass_through(view, ORACLE.layering_max_dwell_s, ORACLE.layering_min_ratio)
     active = view.active()
-    in_row = {int(m): j for j, m in enumerate(view.inn.mov)}
-    out_row = {int(m): j for j, m in enumerate(view.out.mov)}
     for a in range(len(net.accounts)):
-        fwd, fresh, total = brute_lifo(net, a, d)
-        assert pt.forwarded_cents[a] == sum(fwd.values())
+        fwd, total = brute_fifo(net, a, ORACLE.layering_max_dwell_s)
+        assert pt.forwarded_cents[a] == fwd
         assert pt.in_cents[a] == total
-        for m, cents in fwd.items():
-            c = round(float(net.movements.amount[m]) * 100)
-            assert pt.share[in_row[m]] == pytest.approx(cents / c if c else 0.0, abs=1e-6)
-        for m, cents in fresh.items():
-            c = round(float(net.movements.amount[m]) * 100)
-            assert pt.fresh[out_row[m]] == pytest.approx(cents / c if c else 0.0, abs=1e-6)
         if total:
-            assert pt.ratio[a] == sum(fwd.values()) / total
-            assert pt.passing[a] == (active[a] and sum(fwd.values()) / total >= r)
+            assert pt.ratio[a] == fwd / total
+            assert pt.passing[a] == (active[a] and fwd / total >= ORACLE.layering_min_ratio)
         else:
             assert math.isnan(pt.ratio[a]) and not pt.passing[a]
-    # Findings: the accounts with a receipt of strength >= the minimum; chains of relays.
-    p = replace(ORACLE, layering_min_strength=0.2)
-    det = detect_layering(view, p)
-    fs = flow_strength(view, p)
-    strong = fs.receipt >= p.layering_min_strength
-    flagged = np.zeros(len(net.accounts), dtype=bool)
-    flagged[view.inn.acc[strong]] = True
-    assert [f.account for f in det.findings] == list(np.flatnonzero(flagged))
-    strong_mov = {int(m) for m in view.inn.mov[strong]}
-    links = [(int(view.out.acc[j]), int(view.out.cp[j]), int(net.movements.ts[view.out.mov[j]]))
-             for j in range(len(view.out))
-             if view.out.cp[j] >= 0 and flagged[view.out.acc[j]] and flagged[view.out.cp[j]]
-             and int(view.out.mov[j]) in strong_mov and pt.fresh[j] >= r - 1e-6]
-    want = brute_chains(links, flagged, d, p.layering_max_chain)
+    det = detect_layering(view, ORACLE)
+    assert [f.account for f in det.findings] == list(np.flatnonzero(pt.passing))
+    want = brute_chains(net, pt.passing, ORACLE.layering_max_dwell_s, ORACLE.layering_max_chain)
     assert list(det.stats["chain_length"]) == list(want)
 
 
@@ -788,8 +649,6 @@ def test_friends_hub_scores_below_mule_in_one_population():
     net = dg.G(accounts, moves).net()
     res = run_typologies(net)
     mule, friends = accounts.index("H"), accounts.index("F")
-    assert res.account_score[mule] > 0.3 and res.account_score[friends] == 0.0  # not even flagged
-    res = run_typologies(net, replace(P, min_score=0.0))  # every shape: the friends' fan is weak
     assert res.account_score[mule] > 2 * res.account_score[friends] > 0
 
 

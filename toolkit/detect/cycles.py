@@ -42,7 +42,6 @@ from scipy.sparse.csgraph import connected_components
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
-from toolkit.detect.layering import flow_strength
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import chunks_by_weight, expand_ranges, range_search
@@ -73,13 +72,11 @@ class _Edges:
     that are cash or cannot lie on a cycle are masked out (``alive``).
     """
 
-    def __init__(self, view: FlowView, relay: np.ndarray | None = None) -> None:
+    def __init__(self, view: FlowView) -> None:
         out, inn = view.out, view.inn
         n = view.n_accounts
         self.out, self.inn, self.stride = out, inn, view.stride
         alive = out.cp >= 0
-        #: per out-row: may this transfer be a hop other than the closing one?
-        self.relay = np.ones(len(out), dtype=bool) if relay is None else np.asarray(relay, dtype=bool)
         rows = np.flatnonzero(alive)
         if len(rows):
             src, dst = out.acc[rows], out.cp[rows]
@@ -129,18 +126,13 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    fs = flow_strength(view, p)
-    relays = p.min_relay > 0
-    edges = _Edges(view, fs.receipt_of_out >= p.min_relay if relays else None)
+    edges = _Edges(view)
     per_account = np.zeros(view.n_accounts, dtype=np.int64)
     found: dict[int, list[np.ndarray]] = {}
-    # The first hop is never the closing one: a relay, or one of the plain hops allowed.
-    alive = np.flatnonzero(edges.alive & (edges.relay | (p.cycle_max_plain_hops > 0)))
-    index = _RelayIndex(edges) if relays else None
+    alive = np.flatnonzero(edges.alive)
     for lo in range(0, len(alive), _START_BATCH):
         starts = alive[lo : lo + _START_BATCH].astype(np.int64)
-        found_now = _search(edges, starts, p) if index is None else _search_relays(edges, index, starts, p)
-        for h, seqs in found_now.items():
+        for h, seqs in _search(edges, starts, p).items():
             found.setdefault(h, []).append(seqs)
     findings: list[Finding] = []
     for h in sorted(found):
@@ -185,103 +177,6 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
     V[:, 1] = st["fnode"]
     _grow(edges, st, E, V, 1, p, result)
     return {h: np.concatenate(v) for h, v in result.items()}
-
-
-class _RelayIndex:
-    """The relay hops sorted by (sender, time), for the forward steps of the relay search."""
-
-    def __init__(self, edges: _Edges) -> None:
-        self.rel_rows = np.flatnonzero(edges.alive & edges.relay)  # sorted by (sender, time)
-        self.rel_key = edges.out.key[self.rel_rows]
-
-
-def _search_relays(edges: _Edges, index: _RelayIndex, starts: np.ndarray, p: TypologyParams) -> dict[int, np.ndarray]:
-    """All valid sequences whose first hop is one of ``starts`` and whose hops, but the closing
-    one, are relays: a forward search along relay hops, closing with any transfer back to the
-    start account. Same result format as :func:`_search`."""
-    L, w = p.cycle_max_length, p.cycle_window_s
-    n = len(starts)
-    result: dict[int, list[np.ndarray]] = {}
-    if n == 0:
-        return {}
-    t1 = edges.t(starts)
-    st = {
-        "fnode": edges.dst(starts).astype(np.int64),
-        "ftime": t1,
-        "s": edges.src(starts).astype(np.int64),
-        "btime": t1 + w,
-        "a1": edges.amount(starts),
-    }
-    st["plain"] = (~edges.relay[starts]).astype(np.int8)
-    E = np.full((n, L), -1, dtype=np.int64)
-    E[:, 0] = starts
-    V = np.full((n, L), -1, dtype=np.int64)
-    V[:, 0] = st["s"]
-    V[:, 1] = st["fnode"]
-    _grow_relays(edges, index, st, E, V, 1, p, result)
-    return {h: np.concatenate(v) for h, v in result.items()}
-
-
-def _grow_relays(edges: _Edges, index: _RelayIndex, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
-    """Close every state back to its start account, then extend it by one relay hop."""
-    L, tol, stride = p.cycle_max_length, p.cycle_amount_tolerance, edges.stride
-    # Closing hops fnode -> s within [ftime, btime], read from s's receipts. A round trip (two
-    # accounts) needs its first hop to be a relay: with plain first hops allowed, every transfer
-    # would otherwise be looked up as the start of a round trip.
-    sel = np.arange(len(st["s"])) if hops > 1 else np.flatnonzero(st["plain"] == 0)
-    if len(sel):
-        lo, hi = range_search(edges.inn.key, st["s"][sel] * stride, st["ftime"][sel], st["btime"][sel])
-        for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
-            rep, pos = expand_ranges(lo[a:b], hi[a:b])
-            rows = sel[a:b][rep]
-            ok = edges.in_alive[pos] & (edges.inn.cp[pos] == st["fnode"][rows])
-            rows, x = rows[ok], edges.in_to_out[pos[ok]].astype(np.int64)
-            a1 = st["a1"][rows]
-            ok = np.abs(edges.amount(x) - a1) <= tol * a1
-            rows, x = rows[ok], x[ok]
-            if len(rows):
-                result.setdefault(hops + 1, []).append(np.column_stack([E[rows, :hops], x]))
-    if hops + 1 >= L:
-        return
-    # Relay hops out of fnode within [ftime, btime], to accounts not yet on the loop.
-    lo, hi = range_search(index.rel_key, st["fnode"] * stride, st["ftime"], st["btime"])
-    nxt: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
-        rep, pos = expand_ranges(lo[a:b], hi[a:b])
-        rows, x = np.arange(a, b)[rep], index.rel_rows[pos].astype(np.int64)
-        a1 = st["a1"][rows]
-        ok = np.abs(edges.amount(x) - a1) <= tol * a1
-        rows, x = rows[ok], x[ok]
-        y = edges.dst(x).astype(np.int64)
-        fresh = ~(V[rows] == y[:, None]).any(axis=1)
-        nxt.append((rows[fresh], x[fresh], y[fresh]))
-    pl = np.flatnonzero(st["plain"] < p.cycle_max_plain_hops)
-    if len(pl):
-        lo, hi = range_search(edges.out.key, st["fnode"][pl] * stride, st["ftime"][pl], st["btime"][pl])
-        for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
-            rep, x = expand_ranges(lo[a:b], hi[a:b])
-            rows = pl[a:b][rep]
-            ok = edges.alive[x] & ~edges.relay[x]
-            rows, x = rows[ok], x[ok]
-            a1 = st["a1"][rows]
-            ok = np.abs(edges.amount(x) - a1) <= tol * a1
-            rows, x = rows[ok], x[ok]
-            y = edges.dst(x).astype(np.int64)
-            fresh = ~(V[rows] == y[:, None]).any(axis=1)
-            nxt.append((rows[fresh], x[fresh], y[fresh]))
-    rows = np.concatenate([z[0] for z in nxt]) if nxt else np.zeros(0, np.int64)
-    x = np.concatenate([z[1] for z in nxt]) if nxt else np.zeros(0, np.int64)
-    y = np.concatenate([z[2] for z in nxt]) if nxt else np.zeros(0, np.int64)
-    del nxt
-    for lo_ in range(0, len(rows), _STATE_BUDGET):
-        r, xx, yy = rows[lo_ : lo_ + _STATE_BUDGET], x[lo_ : lo_ + _STATE_BUDGET], y[lo_ : lo_ + _STATE_BUDGET]
-        st2 = {k: v[r] for k, v in st.items()}
-        st2["fnode"], st2["ftime"] = yy, edges.t(xx)
-        st2["plain"] = st2["plain"] + (~edges.relay[xx]).astype(np.int8)
-        E2, V2 = E[r], V[r]
-        E2[:, hops] = xx
-        V2[:, hops + 1] = yy
-        _grow_relays(edges, index, st2, E2, V2, hops + 1, p, result)
 
 
 def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: TypologyParams, result: dict) -> None:
@@ -397,9 +292,6 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     dev = np.abs(amounts - amounts[:, :1]).max(axis=1) / amounts[:, 0]
     shrinking = np.all(amounts[:, 1:] <= amounts[:, :-1], axis=1) if h > 1 else np.ones(K, bool)
     score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
-    fs = flow_strength(view, p)
-    relay = fs.receipt_of_out[seqs].astype(np.float64).mean(axis=1)  # members passing each hop on
-    score = score * (0.2 + 0.8 * relay) * (0.5 if h == 2 else 1.0)  # a round trip is the commonest honest loop
     canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).
@@ -414,7 +306,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     inv_o = inv[order]
     pick = order[np.r_[True, inv_o[1:] != inv_o[:-1]]]
     out: list[Finding] = []
-    for q in pick[score[pick] >= p.min_score].tolist():
+    for q in pick.tolist():
         c = canon[q]
         seq = seqs[q]
         a_first, a_last = float(amounts[q, 0]), float(amounts[q, -1])
@@ -438,7 +330,6 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
                     "max_deviation": float(dev[q]),
                     "shrinking": bool(shrinking[q]),
                     "instances": int(instances[inv[q]]),
-                    "relay": float(relay[q]),
                 },
             )
         )

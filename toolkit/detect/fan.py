@@ -38,7 +38,6 @@ import numpy as np
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
-from toolkit.detect.layering import flow_strength
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
 from toolkit.detect.windows import (
@@ -48,17 +47,10 @@ from toolkit.detect.windows import (
     evidence_per_group,
     expand_ranges,
     greedy_starts,
-    pair_links,
     unique_per_group,
 )
 
-__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "relay_share", "surprise", "FAN_RELAY_FLOOR"]
-
-#: Weight a fan keeps when none of its counterparties relays the money (see :func:`fan_score`):
-#: a quiet hub suddenly hearing from many *new* senders and passing the money on is suspicious
-#: on its own, so for fans the relay is a bonus; for scatter-gather, gather-scatter and cycles
-#: the relay is the substance of the shape and the floor is 0.2.
-FAN_RELAY_FLOOR = 0.2
+__all__ = ["detect_fan_in", "detect_fan_out", "fan_score", "surprise"]
 
 
 def surprise(chance: np.ndarray | float) -> np.ndarray | float:
@@ -75,37 +67,20 @@ def fan_score(
     n: int,
     moved_on_share: np.ndarray | float,
     chance: np.ndarray | float | None = None,
-    relay: np.ndarray | float | None = None,
-    relay_floor: float = 0.2,
 ) -> np.ndarray | float:
     """Strength of a fan in [0, 1].
 
-    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance) * (f + (1 - f) * relay)`` with
-    ``f = relay_floor`` (the last two factors 1 when ``chance`` / ``relay`` is ``None``): size above the threshold, how
-    much of the money moves on, how far the window stands out from the account's own usual
-    traffic (:meth:`~toolkit.detect.view.FlowView.chance`), and how far the counterparties
-    themselves are relays of the same money (:func:`relay_share`).
+    ``(1 - 0.5 * n / c) * (0.2 + 0.8 * share) * surprise(chance)`` (the last factor 1 when
+    ``chance`` is ``None``): size above the threshold, how much of the money moves on, and how
+    far the window stands out from the account's own usual traffic
+    (:meth:`~toolkit.detect.view.FlowView.chance`).
     """
     c = np.maximum(np.asarray(counterparties, dtype=np.float64), 1.0)
     s = np.clip(np.asarray(moved_on_share, dtype=np.float64), 0.0, 1.0)
     out = np.clip((1.0 - 0.5 * n / c), 0.0, 1.0) * (0.2 + 0.8 * s)
     if chance is not None:
         out = out * surprise(chance)
-    if relay is not None:
-        out = out * (relay_floor + (1.0 - relay_floor) * np.clip(np.asarray(relay, dtype=np.float64), 0.0, 1.0))
     return out if out.ndim else float(out)
-
-
-def relay_share(group: np.ndarray, amount: np.ndarray, strength: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group the amount-weighted mean of a per-movement relay strength in [0, 1].
-
-    Used by every typology: the share of a shape's money that its counterparties handled as
-    pass-through (a fan's senders paying with money they had just received, its receivers
-    passing it on, a cycle's members forwarding each hop; see
-    :class:`~toolkit.detect.layering.FlowStrength`)."""
-    w = np.bincount(group, weights=amount, minlength=n_groups)
-    x = np.bincount(group, weights=amount * strength, minlength=n_groups)
-    return _share(x, w)
 
 
 def detect_fan_in(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
@@ -130,7 +105,7 @@ def detect_fan_in(data: Network | FlowView, params: TypologyParams | None = None
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    return _fan_passes(view, p, "fan_in", view.inn, view.out)
+    return _fan(view, p, "fan_in", view.inn, view.out)
 
 
 def detect_fan_out(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
@@ -142,70 +117,27 @@ def detect_fan_out(data: Network | FlowView, params: TypologyParams | None = Non
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    return _fan_passes(view, p, "fan_out", view.out, view.inn)
+    return _fan(view, p, "fan_out", view.out, view.inn)
 
 
 def _through(side: FlowSide, other: FlowSide, rule: str, first: np.ndarray, last: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``[lo, hi)`` of ``other`` that count as moving on for fans spanning rows first..last."""
-    if rule == "fan_in":  # from the fan's first receipt until W after its last
-        lo = np.searchsorted(other.key, side.key[first], side="left")
-        hi = np.searchsorted(other.key, side.key[last] + w, side="right")
-    else:  # from W before the fan's first payment until its last
-        lo = np.searchsorted(other.key, side.key[first] - w, side="left")
-        hi = np.searchsorted(other.key, side.key[last], side="right")
+    if rule == "fan_in":
+        k = side.key[first]
+        lo = np.searchsorted(other.key, k, side="left")
+        hi = np.searchsorted(other.key, k + w, side="right")
+    else:
+        k = side.key[last]
+        lo = np.searchsorted(other.key, k - w, side="left")
+        hi = np.searchsorted(other.key, k, side="right")
     return lo, hi
 
 
-def _subside(side: FlowSide, rows: np.ndarray, n_acc: int) -> FlowSide:
-    """The rows ``rows`` (ascending) of a side, as a side of their own."""
-    acc = side.acc[rows]
-    ptr = np.zeros(n_acc + 1, dtype=np.int64)
-    np.cumsum(np.bincount(acc, minlength=n_acc), out=ptr[1:])
-    return FlowSide(acc=acc, cp=side.cp[rows], key=side.key[rows], amount=side.amount[rows], mov=side.mov[rows], ptr=ptr, stride=side.stride)
-
-
-def _fan_passes(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: FlowSide) -> Detection:
-    """All transfers, then (``relay_pass``) the relaying ones alone; see the module docstring."""
-    fs = flow_strength(view, p)
-    rel = fs.payment_of_in if rule == "fan_in" else fs.receipt_of_out
-    prev = pair_links(side)[0]
-    first_ever = prev < 0
-    det = _fan(view, p, rule, side, other, prev, first_ever, rel)
-    if not p.relay_pass:
-        return det
-    rows = np.flatnonzero((side.cp >= 0) & (rel >= p.layering_min_strength))
-    if len(rows) < p.fan_min_counterparties:
-        return det
-    sub = _subside(side, rows, view.n_accounts)
-    extra = _fan(view, p, rule, sub, other, pair_links(sub)[0], first_ever[rows], rel[rows], relay_pass=True)
-    if not extra.findings:
-        return det
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for f in det.findings:
-        spans.setdefault(f.account, []).append(f.window)
-    new = [f for f in extra.findings
-           if not any(a <= f.window[1] and f.window[0] <= b for a, b in spans.get(f.account, ()))]
-    findings = sorted(det.findings + new, key=lambda f: (f.account, f.window))
-    return Detection(rule, findings, det.stats)
-
-
-def _fan(
-    view: FlowView,
-    p: TypologyParams,
-    rule: str,
-    side: FlowSide,
-    other: FlowSide,
-    prev: np.ndarray,
-    first_ever: np.ndarray,
-    rel: np.ndarray,
-    relay_pass: bool = False,
-) -> Detection:
-    """Fans over the rows of ``side`` (``prev``: :func:`pair_links` of it; ``first_ever`` and
-    ``rel`` per row: the counterparty's first transfer with the hub, its relay strength)."""
+def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: FlowSide) -> Detection:
     n, w = p.fan_min_counterparties, p.fan_window_s
     m = len(side)
     n_acc = view.n_accounts
-    distinct, end = distinct_window_counts(side, w, prev)
+    distinct, end = distinct_window_counts(side, w)
     is_tr = side.cp >= 0
     # Last transfer row at or before each row: the window's last transfer is last_tr[end - 1].
     last_tr = compact(np.maximum.accumulate(np.where(is_tr, np.arange(m, dtype=np.int64), -1))) if m else np.zeros(0, np.int64)
@@ -248,12 +180,7 @@ def _fan(
     cps, c = unique_per_group(g1, side.cp[r1].astype(np.int64), k)
     n_tr = np.bincount(g1, minlength=k)
     chance = view.chance(side, side.acc[chosen], n_tr, n_tr, w)
-    relay = relay_share(g1, side.amount[r1], rel[r1], k)
-    # Counterparties new to the hub: their first transfer with it lies in the window.
-    new = first_ever[r1]
-    _, n_new = unique_per_group(g1[new], side.cp[r1][new].astype(np.int64), k)
-    new_share = n_new / np.maximum(c, 1)
-    score = fan_score(c, n, share, chance, relay, relay_floor=FAN_RELAY_FLOOR) * new_share
+    score = fan_score(c, n, share, chance)
     ts1, ts2 = side.ts_rel(r1), other.ts_rel(r2)
     w_lo, w_hi = t_first.copy(), t_last.copy()
     if len(g2):
@@ -287,16 +214,12 @@ def _fan(
                 flow_key: float(through[j]),
                 "moved_on_share": float(share[j]),
                 "usual_chance": float(chance[j]),
-                "relay": float(relay[j]),
-                "new_counterparties": int(n_new[j]),
-                "new_share": float(new_share[j]),
-                "relay_pass": relay_pass,
                 "span_s": int(t_last[j] - t_first[j]),
                 "window_s": int(w),
                 "movements": int(n_ev[j]),
             },
         )
-        for j in np.flatnonzero(score >= p.min_score).tolist()
+        for j in range(k)
     ]
     return Detection(rule, findings, stats)
 

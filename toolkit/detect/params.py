@@ -52,12 +52,6 @@ class TypologyParams:
     fan_window_s : int, default 3 days
         ``W`` of a fan, and how long after (before) the fan the moving-on share looks. AMLSim
         spreads a whole alert over 5-20 days; a mule fan itself is a burst of a few days.
-    relay_pass : bool, default True
-        Fans and gather-scatter are also looked for among the *relaying* transfers alone
-        (counterparties whose side of the transfer is a pass-through of strength ``>=
-        layering_min_strength``), so that a burst of mules paid by a busy firm is not drowned
-        in that firm's ordinary payment run of the same days. Such a hit is reported when no
-        hit over all transfers overlaps it.
     sg_min_intermediates : int, default 3
         ``k`` of scatter-gather: distinct intermediates between one source and one sink. AMLSim's
         smallest scatter-gather has 7 accounts (source, sink, 5 intermediates); 3 keeps the shape
@@ -68,27 +62,12 @@ class TypologyParams:
         ``k`` on each side of gather-scatter (AMLSim: 11 accounts, i.e. 5 in and 5 out).
     gs_window_s : int, default 7 days
         First gathered in-flow to last scattered out-flow.
-    cycle_max_length : int, default 8
+    cycle_max_length : int, default 6
         ``L``: longest cycle searched (hops = accounts). Covers AMLSim's 5-account cycles
-        (``paramFiles/typologies``) and the toolkit generator's rings of up to 7; AMLSim's 1K
-        set goes up to 10. With the relay rule (``min_relay``) the search stays cheap as
-        ``L`` grows; without it the search grows quickly with ``L`` (6 is the practical limit
-        at millions of transfers).
+        (``paramFiles/typologies``); its 1K set goes up to 10, so raise ``L`` for such data at
+        the price of a search that grows quickly with ``L``.
     cycle_window_s : int, default 30 days
         First hop to closing hop. Covers AMLSim's longest alert period (20 days) with margin.
-    min_relay : float, default 0.02
-        Cycles and scatter-gather move money *through* accounts: every hop of a cycle but the
-        one closing the loop, and the first hop of every scatter-gather path, must be a receipt
-        its receiver passed on, with a pass-through strength (:mod:`toolkit.detect.layering`)
-        of at least this (0.02: it stands out at all from the receiver's usual traffic). Money
-        going round, not accounts that merely pay each other. Besides precision this bounds
-        the searches on dense clusters of busy firms invoicing each other in similar amounts
-        (where the number of time-respecting loops and two-hop paths explodes). 0 searches
-        every transfer.
-    cycle_max_plain_hops : int, default 1
-        Hops of a cycle besides the closing one that may miss ``min_relay`` (a busy firm on the loop
-        whose receipt looks like its ordinary business). Each one allowed multiplies the search
-        (1: about 2x, 2: about 8x on the generator's data).
     cycle_amount_tolerance : float, default 0.2
         Every hop's amount within ``±tol`` of the first hop's. Laundered money shrinks a little
         at each hop (fees, FX); 20% allows several hops of that while rejecting unrelated amounts.
@@ -97,31 +76,15 @@ class TypologyParams:
         pass-through ("rapid movement of funds" scenarios: 80-90%).
     layering_max_dwell_s : int, default 3 days
         Dwell window of a pass-through dollar.
-    layering_min_cut : float, default 0.005
-    layering_max_cut : float, default 0.10
-        A pass-through receipt of which the account kept ``1 - share`` in this range looks like
-        a commission or fee taken on the way (laundered amounts shrink hop by hop) and counts
-        fully; forwarding everything, or keeping more, counts half. Mule commissions and the
-        fees of informal value transfer are typically 1-10 %.
-    layering_min_strength : float, default 0.25
-        Strongest pass-through receipt an account needs for a layering finding (strength in
-        [0, 1], see :mod:`toolkit.detect.layering`).
     layering_max_chain : int, default 32
         Chains of pass-through accounts are measured up to this length (a loop of pass-through
         accounts would otherwise be an endless chain).
-    min_score : float, default 0.2
-        Hits whose score (in [0, 1]) is below this are not reported: a fan of a busy shop, a
-        cycle of friends settling a bill, a supplier run without any relay of fresh money are
-        shapes, not evidence. 0 reports every shape the time rules admit.
     evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
     rare_share : float, default 0.001
         Account score: a shape seen in at most this share of active accounts counts as fully
         unusual (rarity 1); see :mod:`toolkit.detect.score`.
-    usual_prior_weight : float, default 5.0
-        An account's usual outflow size is its own geometric mean shrunk towards its class's
-        median with the weight of this many outflows: a few outflows say little.
     member_weight : float, default 0.5
         Account score: weight of a finding for the other accounts of a scatter-gather
         (intermediates and sink). Cycle members always get full weight (a cycle has no hub).
@@ -132,26 +95,18 @@ class TypologyParams:
 
     fan_min_counterparties: int = 5
     fan_window_s: int = 3 * DAY
-    relay_pass: bool = True
     sg_min_intermediates: int = 3
     sg_window_s: int = 7 * DAY
     gs_min_counterparties: int = 3
     gs_window_s: int = 7 * DAY
-    cycle_max_length: int = 8
+    cycle_max_length: int = 6
     cycle_window_s: int = 30 * DAY
-    min_relay: float = 0.02
-    cycle_max_plain_hops: int = 1
     cycle_amount_tolerance: float = 0.2
     layering_min_ratio: float = 0.8
-    layering_max_dwell_s: int = 5 * DAY
-    layering_min_cut: float = 0.005
-    layering_max_cut: float = 0.10
-    layering_min_strength: float = 0.25
+    layering_max_dwell_s: int = 3 * DAY
     layering_max_chain: int = 32
-    min_score: float = 0.2
     evidence_limit: int = 50
     rare_share: float = 0.001
-    usual_prior_weight: float = 5.0
     member_weight: float = 0.5
     usd_rates: Mapping[str, float] | None = None
 
@@ -159,28 +114,14 @@ class TypologyParams:
         for name in ("fan_min_counterparties", "sg_min_intermediates", "gs_min_counterparties"):
             _int(self, name, lo=2)
         _int(self, "cycle_max_length", lo=2)
-        _int(self, "cycle_max_plain_hops", lo=0)
         _int(self, "layering_max_chain", lo=1)
         _int(self, "evidence_limit", lo=1)
         for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
             _int(self, name, lo=0, hi=MAX_WINDOW_S)
         _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
-        _real(self, "min_relay", lo=0.0, hi=1.0)
-        if not isinstance(self.relay_pass, (bool, np.bool_)):
-            raise ConfigError(f"typologies.relay_pass must be true or false, got {self.relay_pass!r}")
-        object.__setattr__(self, "relay_pass", bool(self.relay_pass))
         _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
-        _real(self, "min_score", lo=0.0, hi=1.0)
-        _real(self, "layering_min_cut", lo=0.0, hi=1.0)
-        _real(self, "layering_max_cut", lo=0.0, hi=1.0)
-        if self.layering_min_cut > self.layering_max_cut:
-            raise ConfigError(
-                f"typologies.layering_min_cut ({self.layering_min_cut}) must not exceed layering_max_cut ({self.layering_max_cut})"
-            )
-        _real(self, "layering_min_strength", lo=0.0, hi=1.0)
-        _real(self, "usual_prior_weight", lo=0.0, hi=1e9)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

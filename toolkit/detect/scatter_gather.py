@@ -38,10 +38,9 @@ import numpy as np
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
-from toolkit.detect.fan import fan_score, relay_share
-from toolkit.detect.layering import flow_strength
+from toolkit.detect.fan import fan_score
 from toolkit.detect.params import TypologyParams
-from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
+from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import (
     chunks_by_weight,
     covered_rows,
@@ -96,9 +95,6 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
     d_out, end_out = distinct_window_counts(out, w)
     first_ok = covered_rows(np.flatnonzero(tr_out & (d_out >= k)), end_out, len(out)) & tr_out
     del d_out, end_out
-    fs = flow_strength(view, p)
-    if p.min_relay > 0:  # intermediates must pass the money on
-        first_ok &= fs.receipt_of_out >= p.min_relay
     d_in, end_in = distinct_window_counts(inn, w)
     tr_in = inn.cp >= 0
     sink_rows = covered_rows(np.flatnonzero(tr_in & (d_in >= k)), end_in, len(inn)) & tr_in
@@ -125,7 +121,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
     weights = np.add.reduceat(hi - lo, bounds[:-1]) if len(r1) else np.zeros(0, np.int64)
     for a, b in chunks_by_weight(weights, _PAIR_BUDGET):
         sel = slice(int(bounds[a]), int(bounds[b]))
-        found, best = _sg_chunk(view, p, r1[sel], lo[sel], hi[sel], second_ok, fs)
+        found, best = _sg_chunk(view, p, r1[sel], lo[sel], hi[sel], second_ok)
         findings.extend(found)
         if len(best[0]):
             np.maximum.at(max_int, best[0], best[1])
@@ -133,7 +129,7 @@ def detect_scatter_gather(data: Network | FlowView, params: TypologyParams | Non
 
 
 def _sg_chunk(
-    view: FlowView, p: TypologyParams, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray, second_ok: np.ndarray, fs
+    view: FlowView, p: TypologyParams, r1: np.ndarray, lo: np.ndarray, hi: np.ndarray, second_ok: np.ndarray
 ) -> tuple[list[Finding], tuple[np.ndarray, np.ndarray]]:
     """Scatter-gather findings of the first hops ``r1`` (whole source accounts)."""
     k, w = p.sg_min_intermediates, p.sg_window_s
@@ -170,67 +166,47 @@ def _sg_chunk(
     seen = distinct >= 1
     best = (cand[anchor_key[seen] // stride] // n_acc, distinct[seen].astype(np.int64))
 
-    # Measure every chosen window at once: its paths, distinct intermediates, the amounts of its
-    # distinct first and second hops, and the relay of the intermediates.
-    nc = len(chosen)
-    if nc == 0:
-        return [], best
-    ak = anchor_key[chosen]
-    t_anchor = ak % stride
-    i0 = np.searchsorted(ikey, ak, side="left")
-    i1 = np.searchsorted(ikey, ak + w, side="right")
-    gi, pi = expand_ranges(i0, i1)
-    inside = t2[pi] <= t_anchor[gi] + w
-    gi, pi = gi[inside], pi[inside]
-    n_paths = np.bincount(gi, minlength=nc)
-    mids, c = unique_per_group(gi, mid[pi], nc)
-    firsts, _ = unique_per_group(gi, r1[pi], nc)
-    seconds, _ = unique_per_group(gi, r2[pi], nc)
-    f_g, f_r = _flat_groups(firsts)
-    s_g, s_r = _flat_groups(seconds)
-    scattered = np.bincount(f_g, weights=out.amount[f_r], minlength=nc)
-    gathered = np.bincount(s_g, weights=out.amount[s_r], minlength=nc)
-    bal = np.asarray(_balance(scattered, gathered))
-    relay = relay_share(f_g, out.amount[f_r], fs.receipt_of_out[f_r], nc)
-    score = np.asarray(fan_score(c, k, bal, relay=relay))
     findings: list[Finding] = []
-    for j in np.flatnonzero(score >= p.min_score).tolist():
-        gid = int(cand[int(ak[j] // stride)])
-        src, d = gid // n_acc, gid % n_acc
-        rows = np.concatenate([np.asarray(firsts[j], dtype=np.int64), np.asarray(seconds[j], dtype=np.int64)])
+    for a in chosen.tolist():
+        t_anchor = int(anchor_key[a] % stride)
+        g = int(anchor_key[a] // stride)
+        i0 = int(np.searchsorted(ikey, anchor_key[a], side="left"))
+        i1 = int(np.searchsorted(ikey, anchor_key[a] + w, side="right"))
+        inside = np.arange(i0, i1)[t2[i0:i1] <= t_anchor + w]
+        mids = np.unique(mid[inside])
+        first, second = np.unique(r1[inside]), np.unique(r2[inside])
+        scattered = float(out.amount[first].sum())
+        gathered = float(out.amount[second].sum())
+        bal = _balance(scattered, gathered)
+        gid = int(cand[g])
+        s, d = gid // n_acc, gid % n_acc
+        rows = np.concatenate([first, second])
         ts = out.ts_rel(rows)
+        c = len(mids)
         findings.append(
             Finding(
                 rule="scatter_gather",
-                account=src,
+                account=s,
                 movements=limit_evidence(out.mov[rows], out.amount[rows], ts, p.evidence_limit),
-                value=float(c[j]),
+                value=float(c),
                 threshold=float(k),
-                accounts=tuple(int(x) for x in mids[j]) + (d,),
+                accounts=tuple(int(x) for x in mids) + (d,),
                 window=(view.t0 + int(ts.min()), view.t0 + int(ts.max())),
-                score=float(score[j]),
+                score=float(fan_score(c, k, bal)),
                 details={
-                    "intermediates": int(c[j]),
+                    "intermediates": c,
                     "sink": d,
-                    "scattered": float(scattered[j]),
-                    "gathered": float(gathered[j]),
-                    "balance": float(bal[j]),
-                    "relay": float(relay[j]),
+                    "scattered": scattered,
+                    "gathered": gathered,
+                    "balance": float(bal),
                     "span_s": int(ts.max() - ts.min()),
                     "window_s": int(w),
-                    "paths": int(n_paths[j]),
+                    "paths": int(len(inside)),
                     "movements": int(len(rows)),
                 },
             )
         )
     return findings, best
-
-
-def _flat_groups(groups: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """(group number, value) of every value of a list of tuples."""
-    counts = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
-    values = np.fromiter((x for g in groups for x in g), dtype=np.int64, count=int(counts.sum()))
-    return np.repeat(np.arange(len(groups), dtype=np.int64), counts), values
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,42 +285,8 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     """
     p = params or TypologyParams()
     view = as_view(data, p.usd_rates)
-    fs = flow_strength(view, p)
-    det = _gs(view, p, view.inn, view.out, fs.payment_of_in, fs.receipt_of_out)
-    if not p.relay_pass:
-        return det
-    # The relay pass: the same search over the relaying transfers alone.
-    from toolkit.detect.fan import _subside
-
-    m = p.layering_min_strength
-    ri = np.flatnonzero((view.inn.cp >= 0) & (fs.payment_of_in >= m))
-    ro = np.flatnonzero((view.out.cp >= 0) & (fs.receipt_of_out >= m))
-    if min(len(ri), len(ro)) < p.gs_min_counterparties:
-        return det
-    inn2, out2 = _subside(view.inn, ri, view.n_accounts), _subside(view.out, ro, view.n_accounts)
-    extra = _gs(view, p, inn2, out2, fs.payment_of_in[ri], fs.receipt_of_out[ro], relay_pass=True)
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for f in det.findings:
-        spans.setdefault(f.account, []).append(f.window)
-    new = [f for f in extra.findings
-           if not any(a <= f.window[1] and f.window[0] <= b for a, b in spans.get(f.account, ()))]
-    if not new:
-        return det
-    return Detection("gather_scatter", sorted(det.findings + new, key=lambda f: (f.account, f.window)), det.stats)
-
-
-def _gs(
-    view: FlowView,
-    p: TypologyParams,
-    inn: FlowSide,
-    out: FlowSide,
-    rel_in: np.ndarray,
-    rel_out: np.ndarray,
-    relay_pass: bool = False,
-) -> Detection:
-    """Gather-scatter over the given sides (``rel_in`` / ``rel_out``: per row, the relay strength
-    of the counterparty; see :func:`detect_gather_scatter`)."""
     k, w = p.gs_min_counterparties, p.gs_window_s
+    out, inn = view.out, view.inn
     n_acc = view.n_accounts
     best = np.zeros(n_acc, dtype=np.int64)
     if len(out) == 0 or len(inn) == 0:
@@ -397,11 +339,7 @@ def _gs(
     n_g, n_s = np.bincount(g1, minlength=nf), np.bincount(g2, minlength=nf)
     # Both sides unusual for the hub: the chance of the pair under its ordinary traffic.
     chance = view.chance(inn, hub, n_g, n_g, w) * view.chance(out, hub, n_s, n_s, w) / max(view.span / w, 1.0)
-    # Senders paying with fresh money, receivers passing it on.
-    rel_in = relay_share(g1, inn.amount[r1], rel_in[r1], nf)
-    rel_out = relay_share(g2, out.amount[r2], rel_out[r2], nf)
-    relay = 0.5 * (np.asarray(rel_in) + np.asarray(rel_out))
-    score = fan_score(c, k, bal, chance, relay)
+    score = fan_score(c, k, bal, chance)
     ts1, ts2 = inn.ts_rel(r1), out.ts_rel(r2)
     t_lo = np.full(nf, np.iinfo(np.int64).max)
     t_hi = np.full(nf, np.iinfo(np.int64).min)
@@ -437,16 +375,12 @@ def _gs(
                 "scattered": float(scattered[j]),
                 "balance": float(bal[j]),
                 "usual_chance": float(chance[j]),
-                "relay": float(relay[j]),
-                "relay_in": float(rel_in[j]),
-                "relay_out": float(rel_out[j]),
-                "relay_pass": relay_pass,
                 "span_s": int(t_hi[j] - t_lo[j]),
                 "window_s": int(w),
                 "movements": int(n_mov[j]),
             },
         )
-        for j in np.flatnonzero(score >= p.min_score).tolist()
+        for j in range(nf)
     ]
     return Detection("gather_scatter", findings, {"max_counterparties": best})
 

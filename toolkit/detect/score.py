@@ -46,7 +46,7 @@ fan_in/fan_out  counterparties moved_on_share
 scatter_gather  intermediates  balance
 gather_scatter  counterparties balance
 cycle           length         1 - span / window
-layering        chain_length   strength
+layering        chain_length   ratio
 =============== ============== ===================
 """
 
@@ -80,7 +80,7 @@ def shape_of(f: Finding) -> tuple[float, float]:
         speed = 1.0 - float(d["span_s"]) / w if w > 0 else 1.0
         return float(d["length"]), speed
     if f.rule == "layering":
-        return float(d["chain_length"]), float(d["strength"])
+        return float(d["chain_length"]), float(d["ratio"])
     raise ValueError(f"not a typology finding: {f.rule!r}")
 
 
@@ -269,6 +269,5 @@ def _summary(f: Finding, a: int, ids: Sequence[str] | np.ndarray | None) -> str:
     if f.rule == "cycle":
         return (f"on a {d['length']}-account cycle closing in {_days(d['span_s'])}, hops within "
                 f"{d['max_deviation']:.0%} of the first amount")
-    return (f"forwarded {d['share']:.0%} of a {d['amount']:,.0f} receipt within {_days(d['max_dwell_s'])} "
-            f"(half of it within {_days(d['median_dwell_s'])}), strength {d['strength']:.2f}, "
-            f"chain of {d['chain_length']} pass-through accounts")
+    return (f"forwards {d['ratio']:.0%} of its inflow within {_days(d['max_dwell_s'])} "
+            f"(median dwell {_days(d['median_dwell_s'])}), chain of {d['chain_length']} pass-through accounts")

@@ -120,34 +120,15 @@ class FlowView:
         Transfers by sender and withdrawals, per account.
     inn : FlowSide
         Transfers by receiver and deposits, per account.
-    group : ndarray of int32
-        Account class as a code per account (``group_names[code]``), so that an account can
-        be compared with its peers (a merchant with merchants). All 0 when unknown.
-    group_names : tuple of str
     """
 
-    def __init__(
-        self,
-        n_accounts: int,
-        t0: int,
-        span: int,
-        stride: int,
-        out: FlowSide,
-        inn: FlowSide,
-        group: np.ndarray | None = None,
-        group_names: tuple[str, ...] = ("",),
-    ) -> None:
+    def __init__(self, n_accounts: int, t0: int, span: int, stride: int, out: FlowSide, inn: FlowSide) -> None:
         self.n_accounts = int(n_accounts)
         self.t0 = int(t0)
         self.span = int(span)
         self.stride = int(stride)
         self.out = out
         self.inn = inn
-        self.group = np.zeros(self.n_accounts, dtype=np.int32) if group is None else np.asarray(group, dtype=np.int32)
-        self.group_names = tuple(group_names)
-        #: Results shared by several detectors (e.g. the pass-through evidence of every
-        #: movement), keyed by the parameters they depend on.
-        self.cache: dict = {}
 
     @classmethod
     def from_network(cls, net: Network, usd_rates: Mapping[str, float] | None = None) -> "FlowView":
@@ -190,8 +171,7 @@ class FlowView:
         out = side(out_mask, src, dst)
         del out_mask
         inn = side(in_mask, dst, src)
-        codes, names = pd.factorize(np.asarray(net.accounts.cls, dtype=object)) if n else (np.zeros(0, np.int64), [])
-        return cls(n, t0, span, stride, out, inn, np.maximum(codes, 0).astype(np.int32), tuple(str(x) for x in names) or ("",))
+        return cls(n, t0, span, stride, out, inn)
 
     @property
     def n_transfers(self) -> int:

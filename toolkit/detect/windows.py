@@ -30,7 +30,6 @@ __all__ = [
     "unique_per_group",
     "evidence_per_group",
     "limit_evidence",
-    "range_min",
 ]
 
 
@@ -276,36 +275,3 @@ def limit_evidence(mov: np.ndarray, amount: np.ndarray, ts: np.ndarray, limit: i
         mov, ts = mov[keep], ts[keep]
     order = np.lexsort((mov, ts))
     return tuple(int(x) for x in mov[order])
-
-
-def range_min(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """``values[lo[j] : hi[j] + 1].min()`` for every query ``j`` (``lo <= hi``, inclusive).
-
-    A sparse table built one level at a time: after round ``k`` the working copy holds the
-    minimum of every run of ``2**k`` values, and the queries whose length lies in
-    ``[2**k, 2**(k+1))`` are answered from two overlapping runs. Only one copy of ``values``
-    exists at a time, so memory stays at the input plus the queries, and the rounds are as
-    many as the bits of the longest query.
-    """
-    out = np.empty(len(lo), dtype=values.dtype)
-    if len(lo) == 0:
-        return out
-    length = np.asarray(hi, dtype=np.int64) - lo + 1
-    if length.min() < 1:
-        raise ValueError("range_min: empty range")
-    level = np.zeros(len(lo), dtype=np.int8)
-    top = int(length.max()).bit_length() - 1
-    for k in range(1, top + 1):
-        level[length >= (1 << k)] = k
-    del length
-    order = np.argsort(level, kind="stable")
-    bounds = np.searchsorted(level[order], np.arange(top + 2))
-    table = np.array(values, copy=True)
-    for k in range(top + 1):
-        if k:
-            h = 1 << (k - 1)
-            np.minimum(table[:-h], table[h:], out=table[:-h])  # runs of 2**k starting at each i
-        q = order[bounds[k] : bounds[k + 1]]
-        if len(q):
-            out[q] = np.minimum(table[lo[q]], table[hi[q] - (1 << k) + 1])
-    return out

@@ -575,15 +575,10 @@ def write_plots(out: Path, res: DatasetResult, y: np.ndarray, labelled: np.ndarr
     return written
 
 
-def _has_data(db: Database) -> bool:
-    row = db.cypher("MATCH (a:Account) RETURN count(a) > 0 AS any")
-    return bool(row and row[0]["any"])
-
-
-def _has_truth(db: Database) -> bool:
-    row = db.cypher("OPTIONAL MATCH (t:AccountTruth) WITH count(t) AS a "
-                    "OPTIONAL MATCH (m:MovementTruth) RETURN a + count(m) > 0 AS any")
-    return bool(row and row[0]["any"])
+def _data_present(db: Database) -> tuple[bool, bool]:
+    """(accounts loaded, ground truth loaded)."""
+    row = db.run_one("read/data_present") or {}
+    return bool(row.get("accounts")), bool(row.get("truth"))
 
 
 def generated_dir(cache: Path, spec: DataSpec) -> Path:
@@ -614,9 +609,10 @@ def evaluate(
 
     step = progress or (lambda _n: None)
     results: list[DatasetResult] = []
-    if include_loaded and _has_data(db) and _has_truth(db):
+    has_accounts, has_truth = _data_present(db) if include_loaded else (False, False)
+    if has_accounts and has_truth:
         results.append(evaluate_loaded(db, settings, "loaded", "loaded", True, methods, out, step))
-    elif include_loaded and _has_data(db):
+    elif has_accounts:
         log.info("loaded data carries no ground truth: not evaluated")
     if generated:
         cache = Path(cache_dir) if cache_dir else settings.server.cache_path / "datasets"

@@ -110,12 +110,14 @@ def test_server_stopped_during_detection(db, data, clean_stats):
             return bool(d.cypher("MATCH (r:DetectionRun {status: 'running'}) RETURN r.id"))
 
     assert _wait_for(running, 60, 0.02)
-    srv.stop(load_settings(), timeout=60)
-    _out, err = detect.communicate(timeout=120)
+    try:
+        srv.stop(load_settings(), timeout=60)
+        _out, err = detect.communicate(timeout=120)
+    finally:
+        srv.start(load_settings())  # the rest of the suite needs the server, whatever happened here
     assert detect.returncode != 0
     lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err
-    srv.start(load_settings())
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
     with connect(load_settings()) as d:
         # the previous run's results are still the current ones
         latest = d.cypher("MATCH (r:DetectionRun {status: 'complete'}) RETURN r.id AS id")

@@ -170,7 +170,8 @@ def test_cli_scores_csv_columns_are_exact(small, tmp_path):
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert len(data) == 2 and all(list(d) == ["account_id", "score", "flagged", "reasons"] for d in data)
-    assert isinstance(data[0]["reasons"], list) and isinstance(data[0]["flagged"], bool)
+    assert isinstance(data[0]["reasons"], str) and isinstance(data[0]["flagged"], bool)
+    assert all(r == "" or all(p.isidentifier() for p in r.split(";")) for r in (d["reasons"] for d in data))
 
 
 def test_cli_scores_without_a_run_is_one_line(db):

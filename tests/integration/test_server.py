@@ -105,10 +105,15 @@ def test_stop_then_status_then_start_again(server):
 
 def test_taken_port_is_one_line_error_with_log_tail(server, tmp_path, monkeypatch):
     # A second home on the same ports: the running server holds them.
+    if not srv.status(load_settings()).running:
+        srv.start(load_settings())
     monkeypatch.setenv("AML_SERVER_HOME", str(tmp_path / "other-home"))
     settings = load_settings()
     srv.install(settings)
     from toolkit.errors import ServerError
 
-    with pytest.raises(ServerError, match=r"port 7687 \(Bolt\) is already in use"):
-        srv.start(settings)
+    try:
+        with pytest.raises(ServerError, match=r"port 7687 \(Bolt\) is already in use"):
+            srv.start(settings)
+    finally:
+        srv.stop(settings)  # never leave a second server holding the suite's ports

@@ -39,7 +39,9 @@ def set_global(config: str | None, verbose: bool) -> None:
     _state["config"], _state["verbose"] = config, verbose
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, handlers=[RichHandler(console=err_console, show_path=False)], force=True)
-    logging.getLogger("neo4j").setLevel(logging.ERROR if not verbose else logging.INFO)
+    # the driver logs a dropped connection itself before raising; the toolkit turns that exception
+    # into its one-line error, so the driver's own lines would only repeat it (shown with -v)
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL if not verbose else logging.INFO)
 
 
 def settings(**overrides: dict[str, Any]) -> Settings:

@@ -72,7 +72,7 @@ embeddings_app.callback()(detect_embeddings)
 def scores(
     top: Optional[int] = typer.Option(None, "--top", help="Only the K riskiest accounts."),
     csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write account_id,score,flagged,reasons to this file."),
-    json_: bool = typer.Option(False, "--json", help="Print a JSON list of {account_id, score, flagged, reasons}."),
+    json_: bool = typer.Option(False, "--json", help="Print a JSON list of {account_id, score, flagged, reasons} (reasons joined by \";\")."),
 ) -> None:
     """Export the latest run's combined risk score per account, riskiest first (for case management)."""
     from toolkit.errors import NotFound
@@ -94,7 +94,8 @@ def scores(
         if not json_:
             console.print(f"wrote {n:,} accounts to {csv_path}", markup=False)
     if json_:
-        print_json(rows)
+        # the same columns as the CSV, reasons as rule ids joined by ";" (the case-management contract)
+        print_json([{**r, "reasons": ";".join(r["reasons"])} for r in rows])
         return
     if csv_path is not None:
         return
@@ -133,7 +134,7 @@ def evaluate(
             raise ConfigError(f"--hardness {hardness!r}: expected low, medium or high")
         sets = tuple(dataclasses.replace(d, transfers=transfers, hardness=hardness) for d in ev.DEFAULT_SETS)
         with connect(s) as db:
-            if generated and not yes and ev._has_data(db):
+            if generated and not yes and ev._data_present(db)[0]:
                 raise ConfigError("evaluate loads its generated data sets into a cleared database, and this one "
                                   "holds data: pass --yes to clear it (labelled data loaded now is evaluated "
                                   "first), or --no-generated")

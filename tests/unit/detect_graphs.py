@@ -7,6 +7,8 @@ Every hand-worked graph is defined once, here, with a comment saying what the an
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,23 +47,35 @@ def _fan_in_core(n_senders: int, gap: int) -> list[tuple]:
 
 
 # --- fan_in ---------------------------------------------------------------------------------
-#: Mule funnel: 5 distinct senders pay H 100 each within 4 h, and H pays 450 on to X two hours
-#: after the fan's first inflow. One fan_in on H with 5 counterparties, total 500, moved on 450
-#: -> share 0.9, score (1 - 0.5*5/5) * (0.2 + 0.8*0.9) * 1 = 0.46 (H has no other traffic, so
-#: its usual rate explains nothing: surprise 1).
+#: Mule funnel: 5 distinct senders pay H 100 each within 4 h, and H pays 485 on to X two hours
+#: after the fan's first inflow (keeping a 3 % cut). One fan_in on H with 5 counterparties, total
+#: 500, moved on 485 -> share and out/in ratio 0.97 = 1 - fee, amount match 1. H moves nothing
+#: outside the window, so the window is all burst (1) and its usual rate explains nothing
+#: (surprise 1): score (1 - 0.5*5/5) * (0.1 + 0.9*1) * (0.25 + 0.75*1) * 1 = 0.5.
 FAN_IN_MULE = G(
     accounts=["H", "X", "s0", "s1", "s2", "s3", "s4"],
+    moves=_fan_in_core(5, HOUR) + [("H", "X", 485.0, 2 * HOUR)],
+    expect={"hub": "H", "counterparties": 5, "total": 500.0, "share": 0.97, "score": 0.5},
+)
+#: The same funnel forwarding only 450 (ratio 0.9, 7 % off the fee-shaped 0.97 and so outside
+#: most of the 10 % tolerance): amount match 1 - |log(0.9/0.97)| / log(1.1) = 0.2139, score
+#: 0.5 * (0.1 + 0.9*0.2139) = 0.1463. Near-complete forwarding is not enough; it is the
+#: in-minus-a-fee amount that marks the mule.
+FAN_IN_MULE_450 = G(
+    accounts=["H", "X", "s0", "s1", "s2", "s3", "s4"],
     moves=_fan_in_core(5, HOUR) + [("H", "X", 450.0, 2 * HOUR)],
-    expect={"hub": "H", "counterparties": 5, "total": 500.0, "share": 0.9, "score": 0.46},
+    expect={"share": 0.9, "score": 0.5 * (0.1 + 0.9 * (1 - abs(math.log(0.9 / 0.97)) / math.log(1.1)))},
 )
 
 #: Decoy: 5 friends pay H 100 each (a shared present) and the money stays for months. The
-#: shape is a fan_in (5 senders within 4 h) but nothing moves on: share 0, score
-#: 0.5 * 0.2 = 0.1, clearly below the mule's 0.46.
+#: shape is a fan_in (5 senders within 4 h) but nothing moves on: share 0, ratio 0, amount
+#: match 0. Burst: H moves (500 + 450) / 2 = 475 in all, 250 of it in the window, so 225 over
+#: the other 87 of the 90 days, 7.76 per 3 days; 500 is log(500 / 7.76) / log(100) = 0.9046 of a
+#: full burst. Score 0.5 * 0.1 * (0.25 + 0.75 * 0.9046) = 0.0464, a tenth of the mule's 0.5.
 FAN_IN_FRIENDS = G(
     accounts=["H", "X", "s0", "s1", "s2", "s3", "s4"],
     moves=_fan_in_core(5, HOUR) + [("H", "X", 450.0, 90 * DAY)],
-    expect={"hub": "H", "share": 0.0, "score": 0.1},
+    expect={"hub": "H", "share": 0.0, "score": 0.5 * 0.1 * (0.25 + 0.75 * math.log(500 / (225 * 3 / (90 * 24 - 3 * 24) * 24)) / math.log(100))},
 )
 
 #: Edge of the window: 5 senders, the first at 0 and the last exactly W = 3 days later. W is
@@ -87,20 +101,24 @@ FAN_IN_REPEATS = G(
 )
 
 # --- fan_out --------------------------------------------------------------------------------
-#: Scatter of fresh money: P receives 1000 in cash at 0 and sends 190 to each of 5 receivers
-#: within 5 h. The fan's last transfer is at 5 h; inflows within [5 h - 3 d, 5 h] = 1000 >= 950,
-#: so share 1 (capped), score 0.5 * 1.0 = 0.5.
+#: Scatter of fresh money: P receives 1000 in cash at 0 and sends 194 to each of 5 receivers
+#: within 5 h. The fan's last transfer is at 5 h; inflows within [5 h - 3 d, 5 h] = 1000 >= 970,
+#: so share 1 (capped); out/in = 0.97 = 1 - fee, amount match 1; P moves nothing else, burst 1:
+#: score 0.5 * 1.0 * 1.0 = 0.5.
 FAN_OUT_FRESH = G(
     accounts=["P", "r0", "r1", "r2", "r3", "r4"],
-    moves=[(None, "P", 1000.0, 0, "deposit")] + [("P", f"r{i}", 190.0, (i + 1) * HOUR) for i in range(5)],
+    moves=[(None, "P", 1000.0, 0, "deposit")] + [("P", f"r{i}", 194.0, (i + 1) * HOUR) for i in range(5)],
     expect={"hub": "P", "counterparties": 5, "share": 1.0, "score": 0.5},
 )
 #: Decoy: payroll from an old balance. P got its 1000 four months before paying 5 employees:
-#: a fan_out, but share 0, score 0.1.
+#: a fan_out, but share 0 and no inflow to match (amount match 0). Burst: P moves
+#: (1000 + 970) / 2 = 985, 485 of it in the window, so 500 over the other 117 d 4 h (span
+#: 120 d 4 h minus W), 12.80 per 3 days; 970 is log(970 / 12.80) / log(100) = 0.9398 of a full
+#: burst. Score 0.5 * 0.1 * (0.25 + 0.75 * 0.9398) = 0.0477.
 FAN_OUT_PAYROLL = G(
     accounts=["P", "r0", "r1", "r2", "r3", "r4"],
-    moves=[(None, "P", 1000.0, 0, "deposit")] + [("P", f"r{i}", 190.0, 120 * DAY + i * HOUR) for i in range(5)],
-    expect={"hub": "P", "share": 0.0, "score": 0.1},
+    moves=[(None, "P", 1000.0, 0, "deposit")] + [("P", f"r{i}", 194.0, 120 * DAY + i * HOUR) for i in range(5)],
+    expect={"hub": "P", "share": 0.0, "score": 0.5 * 0.1 * (0.25 + 0.75 * math.log(970 / (500 * 3 * DAY / (120 * DAY + 4 * HOUR - 3 * DAY))) / math.log(100))},
 )
 
 # --- scatter_gather -------------------------------------------------------------------------
@@ -271,6 +289,28 @@ LAYER_OPENING = G(
 #: Dwell window at its edge: 1000 in, 1000 out exactly D = 3 d later: ratio 1; one second later:
 #: ratio 0.
 LAYER_EDGE_INSIDE = G(accounts=["Q", "Y", "Z"], moves=[("Z", "Q", 1000.0, 0), ("Q", "Y", 1000.0, 3 * DAY)], expect={"ratio": 1.0})
+#: Episodes: M lives an ordinary life (salary 3000 in on day 1 of each of four months, rent 1000
+#: and groceries 600 out on days 5 and 15) and once passes 5000 on: in on day 50 at noon, 4850
+#: out (a 3 % cut) 20 h later. Whole-period FIFO ratio is far below 0.8 (the old salaries go
+#: first), but the 1-day window after the 5000 holds X = 5000, Y = 4850: ratio 0.97, amount
+#: match 1. M moves (17000 + 11251) / 2 = 14125.5 in all, 4925 of it in the window, so 9200.5
+#: over the other 104 days of the 105-day span, 88.47 a day: burst log(5000 / 88.47) / log(100)
+#: = 0.876 -> a layer by its episode (strength 0.876 >= 0.3; longer windows dilute the burst),
+#: chain 1. Decoy: the same life, but the 5000 leaves as 4000 (ratio 0.8, match 0) a day later:
+#: no episode strong enough, no finding.
+LAYER_EPISODE = G(
+    accounts=["M", "E", "L", "S", "F", "X"],
+    moves=[("E", "M", 3000.0, m * 30 * DAY) for m in range(4)]
+    + [("M", "L", 1000.0, m * 30 * DAY + 5 * DAY) for m in range(4)]
+    + [("M", "S", 600.0, m * 30 * DAY + 15 * DAY) for m in range(4)]
+    + [("F", "M", 5000.0, 50 * DAY + 12 * HOUR), ("M", "X", 4850.0, 51 * DAY + 8 * HOUR), ("M", "S", 1.0, 105 * DAY)],
+    expect={"strength": math.log(5000 / (9200.5 / (105 * DAY - DAY) * DAY)) / math.log(100)},
+)
+LAYER_EPISODE_DECOY = G(
+    accounts=LAYER_EPISODE.accounts,
+    moves=LAYER_EPISODE.moves[:-2] + [("M", "X", 4000.0, 51 * DAY + 12 * HOUR), ("M", "S", 1.0, 105 * DAY)],
+    expect={"count": 0},
+)
 LAYER_EDGE_OUTSIDE = G(accounts=["Q", "Y", "Z"], moves=[("Z", "Q", 1000.0, 0), ("Q", "Y", 1000.0, 3 * DAY + 1)], expect={"ratio": 0.0})
 
 

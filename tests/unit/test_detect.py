@@ -61,6 +61,14 @@ class TestFan:
         assert f.window == (T0, T0 + 4 * HOUR)  # first inflow .. last evidence (inflow s4 at 4 h)
         assert len(f.movements) == 6  # 5 inflows and the onward payment
 
+    def test_forwarding_short_of_the_fee_shape_scores_lower(self):
+        g = dg.FAN_IN_MULE_450
+        (f,) = detect_fan_in(g.net()).findings
+        assert f.details["moved_on_share"] == pytest.approx(g.expect["share"])
+        assert f.details["ratio"] == pytest.approx(0.9)
+        assert f.score == pytest.approx(g.expect["score"])
+        assert f.score < detect_fan_in(dg.FAN_IN_MULE.net()).findings[0].score / 3
+
     def test_friends_paying_one_person_score_low(self):
         mule = detect_fan_in(dg.FAN_IN_MULE.net()).findings[0]
         (f,) = detect_fan_in(dg.FAN_IN_FRIENDS.net()).findings
@@ -220,6 +228,23 @@ class TestLayering:
         assert g.accounts[f.account] == "Q"
         assert f.value == g.expect["ratio"] and f.details["median_dwell_s"] == g.expect["dwell"]
 
+    def test_mule_with_an_ordinary_life_is_a_layer_by_its_episode(self):
+        g = dg.LAYER_EPISODE
+        (f,) = detect_layering(g.net()).findings
+        assert g.accounts[f.account] == "M"
+        assert not f.details["pass_through"] and f.details["ratio"] < 0.8  # whole period: no
+        assert f.details["episode_strength"] == pytest.approx(g.expect["strength"])
+        assert f.details["episode_ratio"] == pytest.approx(0.97)
+        assert (f.details["episode_inflow"], f.details["episode_outflow"]) == (5000.0, 4850.0)
+        assert f.details["episode_span_s"] == DAY
+        mv = g.net().movements
+        assert {int(mv.amount[m]) for m in f.movements} == {5000, 4850}  # the episode is the evidence
+
+    def test_same_life_without_the_fee_shaped_forward_is_not(self):
+        det = detect_layering(dg.LAYER_EPISODE_DECOY.net())
+        assert det.findings == []
+        assert 0 < det.stats["episode_strength"][0] < P.episode_min_strength
+
     @pytest.mark.parametrize("g", [dg.LAYER_EDGE_INSIDE, dg.LAYER_EDGE_OUTSIDE])
     def test_dwell_edges(self, g):
         ratio = detect_layering(g.net()).stats["pass_through_ratio"][0]
@@ -242,9 +267,11 @@ ORACLE = TypologyParams(
     cycle_amount_tolerance=0.2,
     layering_max_dwell_s=DAY,
     layering_max_chain=4,
+    episode_window_s=12 * HOUR,
     evidence_limit=10_000,
 )
-AMOUNTS = [100.0, 100.0, 110.0, 120.0, 121.0, 80.0, 79.0, 300.0]
+#: 97 and 94 forward 100 less a fee (ratios 0.97, 0.94), so episodes of every strength occur.
+AMOUNTS = [100.0, 100.0, 110.0, 120.0, 121.0, 80.0, 79.0, 300.0, 97.0, 94.0]
 
 
 @st.composite
@@ -512,6 +539,26 @@ def brute_fifo(net: Network, acc: int, dwell: int) -> tuple[int, int]:
     return fwd, sum(x[3] for x in ins)
 
 
+def brute_episode(net: Network, acc: int, span: int, p: TypologyParams) -> float:
+    """Strength of ``acc``'s best pass-through episode, every window tried one by one."""
+    ins, outs = _flows(net, acc, out=False), _flows(net, acc, out=True)
+    usual = (sum(a for _, a, _ in ins) + sum(a for _, a, _ in outs)) / 2.0
+    best = 0.0
+    for scale in (0.25, 0.5, 1.0, 2.0):
+        L = int(round(p.episode_window_s * scale))
+        windows = [(t, t + L) for t, _, _ in ins] + [(t - L, t) for t, _, _ in outs]
+        for lo, hi in windows:
+            x = sum(a for t, a, _ in ins if lo <= t <= hi)
+            y = sum(a for t, a, _ in outs if lo <= t <= hi)
+            if x <= 0 or y <= 0:
+                continue
+            match = max(0.0, 1.0 - abs(math.log(y / x / (1 - p.episode_fee))) / math.log(1 + p.episode_tolerance))
+            rest = max(usual - (x + y) / 2.0, 0.0) * L / max(span - L, L, 1)
+            burst = 1.0 if rest <= 0 else min(max(math.log(x / rest) / math.log(100), 0.0), 1.0)
+            best = max(best, match * burst)
+    return best
+
+
 def brute_chains(net: Network, passing: np.ndarray, d: int, cap: int) -> np.ndarray:
     """Longest timely walk of links between pass-through accounts through each account."""
     links = [(s, t_, ts) for _, s, t_, ts, _ in _transfers(net) if passing[s] and passing[t_]]
@@ -577,8 +624,12 @@ def test_layering_matches_fifo_simulation(net):
         else:
             assert math.isnan(pt.ratio[a]) and not pt.passing[a]
     det = detect_layering(view, ORACLE)
-    assert [f.account for f in det.findings] == list(np.flatnonzero(pt.passing))
-    want = brute_chains(net, pt.passing, ORACLE.layering_max_dwell_s, ORACLE.layering_max_chain)
+    # A layer is a whole-period pass-through account or one with a strong enough episode.
+    strength = np.array([brute_episode(net, a, view.span, ORACLE) for a in range(len(net.accounts))])
+    np.testing.assert_allclose(det.stats["episode_strength"], strength, atol=1e-9)
+    layer = pt.passing | (strength >= ORACLE.episode_min_strength)
+    assert [f.account for f in det.findings] == list(np.flatnonzero(layer))
+    want = brute_chains(net, layer, ORACLE.layering_max_dwell_s, ORACLE.layering_max_chain)
     assert list(det.stats["chain_length"]) == list(want)
 
 
@@ -617,14 +668,14 @@ def test_empty_and_cash_only_networks():
 def _population(n_quiet: int, n_lookalike: int) -> tuple[Network, int]:
     """One mule fan-in among quiet accounts, plus ``n_lookalike`` accounts with the same shape."""
     accounts = ["mule", "out"] + [f"s{i}" for i in range(5)]
-    moves = [(f"s{i}", "mule", 100.0, 10 * DAY + i * HOUR) for i in range(5)] + [("mule", "out", 450.0, 10 * DAY + 6 * HOUR)]
+    moves = [(f"s{i}", "mule", 100.0, 10 * DAY + i * HOUR) for i in range(5)] + [("mule", "out", 485.0, 10 * DAY + 6 * HOUR)]
     for q in range(n_quiet):  # ordinary: one payment each
         accounts += [f"q{q}", f"r{q}"]
         moves.append((f"q{q}", f"r{q}", 30.0, (q % 300) * DAY // 3))
     for j in range(n_lookalike):
         accounts += [f"h{j}", f"o{j}"] + [f"h{j}s{i}" for i in range(5)]
         moves += [(f"h{j}s{i}", f"h{j}", 100.0, 20 * DAY + j * HOUR + i * 60) for i in range(5)]
-        moves.append((f"h{j}", f"o{j}", 450.0, 20 * DAY + j * HOUR + 600))
+        moves.append((f"h{j}", f"o{j}", 485.0, 20 * DAY + j * HOUR + 600))
     return dg.G(accounts, moves).net(), 0
 
 
@@ -637,7 +688,9 @@ def test_common_shape_is_down_weighted():
     assert f1.score == pytest.approx(f2.score)  # the same hit ...
     assert r1.account_score[a] > 1.5 * r2.account_score[b]  # ... counts less when common
     assert r1.scores.finding_rarity[0] > r2.scores.finding_rarity[0]
-    assert r1.account_reasons[a][0].startswith("fan_in x1: 5 distinct senders")
+    # The mule is a fan_in hub and, forwarding 97 % within hours, a layer too: both are reasons.
+    assert any(r.startswith("fan_in x1: 5 distinct senders") for r in r1.account_reasons[a])
+    assert any(r.startswith("layering x1: forwards 97%") for r in r1.account_reasons[a])
 
 
 def test_friends_hub_scores_below_mule_in_one_population():

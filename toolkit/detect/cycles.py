@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from toolkit.findings import Finding
 from toolkit.frames import Network
+from toolkit.detect.layering import episode_burst, episode_match
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import chunks_by_weight, expand_ranges, range_search
@@ -291,7 +292,19 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     span = times[:, -1] - times[:, 0]
     dev = np.abs(amounts - amounts[:, :1]).max(axis=1) / amounts[:, 0]
     shrinking = np.all(amounts[:, 1:] <= amounts[:, :-1], axis=1) if h > 1 else np.ones(K, bool)
-    score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
+    shape_score = cycle_score(span, dev, shrinking, p.cycle_window_s, p.cycle_amount_tolerance)
+    # Amounts and volume: every hop should carry the previous hop's money less a fee, and the
+    # loop should move far more than its members usually do in that time.
+    if h > 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hop_ratio = amounts[:, 1:] / amounts[:, :-1]
+        fee_match = episode_match(hop_ratio, p.episode_fee, p.episode_tolerance).mean(axis=1)
+    else:
+        fee_match = np.ones(K)
+    win = int(p.cycle_window_s)
+    usual = view.usual_per_window(nodes.reshape(-1), amounts.reshape(-1), win).reshape(K, h)
+    burst = episode_burst(amounts, usual).mean(axis=1)
+    score = shape_score * (0.1 + 0.9 * fee_match) * (0.25 + 0.75 * burst)
     canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
     inv = inv.reshape(-1)
     # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).
@@ -330,6 +343,8 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
                     "max_deviation": float(dev[q]),
                     "shrinking": bool(shrinking[q]),
                     "instances": int(instances[inv[q]]),
+                    "fee_match": float(fee_match[q]),
+                    "burst": float(burst[q]),
                 },
             )
         )

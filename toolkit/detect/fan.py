@@ -40,6 +40,7 @@ from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
+from toolkit.detect.layering import episode_burst, episode_match
 from toolkit.detect.windows import (
     account_max,
     compact,
@@ -67,6 +68,11 @@ def fan_score(
     n: int,
     moved_on_share: np.ndarray | float,
     chance: np.ndarray | float | None = None,
+    *,
+    ratio: np.ndarray | float | None = None,
+    burst: np.ndarray | float | None = None,
+    fee: float = 0.03,
+    tolerance: float = 0.10,
 ) -> np.ndarray | float:
     """Strength of a fan in [0, 1].
 
@@ -74,10 +80,19 @@ def fan_score(
     ``chance`` is ``None``): size above the threshold, how much of the money moves on, and how
     far the window stands out from the account's own usual traffic
     (:meth:`~toolkit.detect.view.FlowView.chance`).
+
+    With ``ratio`` (money out / money in around the shape, uncapped) the amount term is
+    ``0.1 + 0.9 * episode_match(ratio)`` instead: laundered money leaves *in full less a fee*, so
+    a hub whose outflows dwarf the fan (a busy firm) scores as low as one that keeps the money.
+    With ``burst`` (:func:`~toolkit.detect.layering.episode_burst` of the shape's volume against
+    the hub's usual flow) the score is further multiplied by ``0.25 + 0.75 * burst``.
     """
     c = np.maximum(np.asarray(counterparties, dtype=np.float64), 1.0)
     s = np.clip(np.asarray(moved_on_share, dtype=np.float64), 0.0, 1.0)
-    out = np.clip((1.0 - 0.5 * n / c), 0.0, 1.0) * (0.2 + 0.8 * s)
+    amount = 0.2 + 0.8 * s if ratio is None else 0.1 + 0.9 * episode_match(ratio, fee, tolerance)
+    out = np.clip((1.0 - 0.5 * n / c), 0.0, 1.0) * amount
+    if burst is not None:
+        out = out * (0.25 + 0.75 * np.asarray(burst, dtype=np.float64))
     if chance is not None:
         out = out * surprise(chance)
     return out if out.ndim else float(out)
@@ -180,7 +195,10 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     cps, c = unique_per_group(g1, side.cp[r1].astype(np.int64), k)
     n_tr = np.bincount(g1, minlength=k)
     chance = view.chance(side, side.acc[chosen], n_tr, n_tr, w)
-    score = fan_score(c, n, share, chance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = through / total if rule == "fan_in" else np.where(through > 0, total / np.where(through > 0, through, 1.0), np.inf)
+    burst = episode_burst(total, view.usual_per_window(side.acc[chosen], (total + through) / 2.0, w))
+    score = fan_score(c, n, share, chance, ratio=ratio, burst=burst, fee=p.episode_fee, tolerance=p.episode_tolerance)
     ts1, ts2 = side.ts_rel(r1), other.ts_rel(r2)
     w_lo, w_hi = t_first.copy(), t_last.copy()
     if len(g2):
@@ -214,6 +232,8 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
                 flow_key: float(through[j]),
                 "moved_on_share": float(share[j]),
                 "usual_chance": float(chance[j]),
+                "ratio": float(ratio[j]),
+                "burst": float(burst[j]),
                 "span_s": int(t_last[j] - t_first[j]),
                 "window_s": int(w),
                 "movements": int(n_ev[j]),

@@ -47,7 +47,7 @@ from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
 from toolkit.detect.windows import account_max, evidence_per_group, expand_ranges, unique_per_group
 
-__all__ = ["detect_layering", "pass_through", "PassThrough", "layering_score"]
+__all__ = ["detect_layering", "pass_through", "PassThrough", "layering_score", "pass_episodes", "Episodes", "episode_match", "episode_burst", "EPISODE_SCALES"]
 
 
 def layering_score(ratio: np.ndarray | float, median_dwell_s: np.ndarray | float, chain_length: np.ndarray | float, max_dwell_s: int) -> np.ndarray | float:
@@ -186,6 +186,134 @@ def pass_through(view: FlowView, max_dwell_s: int, min_ratio: float) -> PassThro
     )
 
 
+#: Fractions of ``episode_window_s`` tried as episode windows.
+EPISODE_SCALES = (0.25, 0.5, 1.0, 2.0)
+#: Rows per block in :func:`pass_episodes` (bounds its temporaries).
+_EP_CHUNK = 500_000
+
+
+def episode_match(ratio: np.ndarray | float, fee: float, tolerance: float) -> np.ndarray | float:
+    """Amount match of an episode in [0, 1]: 1 when out/in equals ``1 - fee``, falling linearly in
+    ``|log(ratio / (1 - fee))|`` to 0 at ``log(1 + tolerance)``."""
+    r = np.asarray(ratio, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = np.abs(np.log(np.where(r > 0, r, np.nan) / (1.0 - fee))) / np.log1p(tolerance)
+    out = np.where(np.isfinite(dev), np.clip(1.0 - dev, 0.0, 1.0), 0.0)
+    return out if out.ndim else float(out)
+
+
+def episode_burst(volume: np.ndarray, usual: np.ndarray) -> np.ndarray:
+    """``clip(log(volume / usual) / log(100), 0, 1)``: 1 when the episode moves 100 times what
+    the account usually moves in a window of that length, 0 at or below the usual."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.log(volume / usual) / np.log(100.0)
+    return np.where(np.isfinite(b), np.clip(b, 0.0, 1.0), np.where(volume > 0, 1.0, 0.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Episodes:
+    """Every account's strongest pass-through episode (:func:`pass_episodes`).
+
+    Attributes (per account; 0 / NaN / -1 where the account has no episode)
+    ----------
+    strength : ndarray of float64
+        ``match * burst`` of the best episode.
+    match, burst, ratio : ndarray of float64
+        Its amount match, burst and out/in ratio.
+    inflow, outflow : ndarray of float64
+        USD in and out within its window.
+    t_lo, t_hi : ndarray of int64
+        Its window, relative to ``view.t0`` (-1 without an episode).
+    """
+
+    strength: np.ndarray
+    match: np.ndarray
+    burst: np.ndarray
+    ratio: np.ndarray
+    inflow: np.ndarray
+    outflow: np.ndarray
+    t_lo: np.ndarray
+    t_hi: np.ndarray
+
+
+def pass_episodes(view: FlowView, window_s: int, fee: float, tolerance: float) -> Episodes:
+    """Best pass-through episode of every account: money in, about the same out, within days,
+    far above the account's usual flow.
+
+    Why episodes and not a whole-period ratio: a mule keeps its ordinary life (salary, card
+    payments, rent) and launders now and then; over the whole period it forwards a small share of
+    its inflow, but in the days of a hop nearly everything that came in leaves again, less a fee.
+
+    Definition. A window is ``[t_j, t_j + L]`` after every inflow row ``j`` and ``[t_k - L, t_k]``
+    before every outflow row ``k`` (inclusive; the anchor's own second ties included), for ``L``
+    in ``window_s`` times :data:`EPISODE_SCALES`. With ``X`` / ``Y`` the account's inflows /
+    outflows (transfers and cash) in the window, ``ratio = Y / X``, ``match =``
+    :func:`episode_match` ``(ratio)`` and ``burst =`` :func:`episode_burst` ``(X, u * L / span)``
+    where ``u`` is what the account moves *outside* the window (the mean of its total inflow and
+    total outflow, less the window's ``(X + Y) / 2``) spread over the rest of the data span
+    (:meth:`~toolkit.detect.view.FlowView.usual_per_window`). ``strength = match * burst``; ties go to the earlier window and the smaller
+    ``L``.
+    """
+    inn, out = view.inn, view.out
+    n = view.n_accounts
+    strength = np.zeros(n)
+    best = np.full((n, 4), np.nan)  # ratio, inflow, outflow, burst
+    t_lo = np.full(n, -1, dtype=np.int64)
+    t_hi = np.full(n, -1, dtype=np.int64)
+    if len(inn) == 0 or len(out) == 0:
+        return Episodes(strength, np.zeros(n), np.zeros(n), best[:, 0], np.zeros(n), np.zeros(n), t_lo, t_hi)
+    csi, cso = inn.cumsum(), out.cumsum()
+    usual = (csi[inn.ptr[1:]] - csi[inn.ptr[:-1]] + cso[out.ptr[1:]] - cso[out.ptr[:-1]]) / 2.0
+    for scale in EPISODE_SCALES:
+        L = int(round(window_s * scale))
+        scale_l = L / max(view.span - L, L, 1)
+        for anchor in (inn, out):
+            m = len(anchor)
+            for a in range(0, m, _EP_CHUNK):
+                b = min(a + _EP_CHUNK, m)
+                k = anchor.key[a:b]
+                if anchor is inn:
+                    lo, hi = k, k + L
+                else:
+                    lo, hi = k - L, k
+                i_lo = np.searchsorted(inn.key, lo, side="left")
+                i_hi = np.searchsorted(inn.key, hi, side="right")
+                X = csi[i_hi] - csi[i_lo]
+                del i_lo, i_hi
+                o_lo = np.searchsorted(out.key, lo, side="left")
+                o_hi = np.searchsorted(out.key, hi, side="right")
+                Y = cso[o_hi] - cso[o_lo]
+                del o_lo, o_hi
+                acc = anchor.acc[a:b]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    r = np.where(X > 0, Y / np.where(X > 0, X, 1.0), np.inf)
+                bu = episode_burst(X, np.maximum(usual[acc] - (X + Y) / 2.0, 0.0) * scale_l)
+                s = episode_match(r, fee, tolerance) * bu
+                # Best row of every account in this block (first on ties).
+                order = np.lexsort((np.arange(len(s)), -s, acc))
+                first = order[np.r_[True, acc[order][1:] != acc[order][:-1]]]
+                ac = acc[first].astype(np.int64)
+                better = s[first] > strength[ac]
+                first, ac = first[better], ac[better]
+                strength[ac] = s[first]
+                best[ac] = np.column_stack([r[first], X[first], Y[first], bu[first]])
+                t_lo[ac] = (lo[first] - ac * view.stride)
+                t_hi[ac] = (hi[first] - ac * view.stride)
+    has = strength > 0
+    ratio = np.where(has, best[:, 0], np.nan)
+    match = np.where(has, episode_match(np.nan_to_num(best[:, 0], nan=0.0, posinf=0.0), fee, tolerance), 0.0)
+    return Episodes(
+        strength=strength,
+        match=match,
+        burst=np.where(has, best[:, 3], 0.0),
+        ratio=ratio,
+        inflow=np.where(has, best[:, 1], 0.0),
+        outflow=np.where(has, best[:, 2], 0.0),
+        t_lo=np.where(has, t_lo, -1),
+        t_hi=np.where(has, t_hi, -1),
+    )
+
+
 def _weighted_median(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     """Per group the smallest value at which the cumulative weight reaches half (NaN if none)."""
     out = np.full(n, np.nan)
@@ -259,16 +387,19 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
     pt = pass_through(view, D, p.layering_min_ratio)
     ratio, passing = pt.ratio, pt.passing
     median = _weighted_median(pt.pair_acc, pt.pair_dwell, pt.pair_cents, n)
+    ep = pass_episodes(view, p.episode_window_s, p.episode_fee, p.episode_tolerance)
+    episodic = ep.strength >= p.episode_min_strength
+    layer = passing | episodic
 
-    # Links between pass-through accounts and the chains they form.
+    # Links between layer accounts and the chains they form.
     tr = np.flatnonzero(out.cp >= 0)
-    link = tr[passing[out.acc[tr]] & passing[out.cp[tr]]]
+    link = tr[layer[out.acc[tr]] & layer[out.cp[tr]]]
     del tr
     ls, ld = out.acc[link].astype(np.int64), out.cp[link].astype(np.int64)
     lt = out.ts_rel(link)
     f = _chain_levels(ls, ld, lt, D, view.stride, p.layering_max_chain, forward=True)
     b = _chain_levels(ls, ld, lt, D, view.stride, p.layering_max_chain, forward=False)
-    chain = np.where(passing, 1, 0).astype(np.int64)
+    chain = np.where(layer, 1, 0).astype(np.int64)
     if len(link):
         through = np.minimum(f + b, p.layering_max_chain)
         np.maximum.at(chain, ls, through)
@@ -277,7 +408,7 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
         _, comp = connected_components(g, directed=True, connection="weak")
     else:
         comp = np.arange(n)
-    members = np.flatnonzero(passing)
+    members = np.flatnonzero(layer)
     comp_size = np.bincount(comp[members], minlength=int(comp.max(initial=0)) + 1)
     comp_min = np.full(len(comp_size), n, dtype=np.int64)
     np.minimum.at(comp_min, comp[members], members)
@@ -286,16 +417,29 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
         "pass_through_ratio": ratio,
         "median_dwell_s": np.where(passing, median, np.nan),
         "chain_length": chain,
+        "episode_strength": ep.strength,
     }
     nm = len(members)
     if nm == 0:
         return Detection("layering", [], stats)
-    score = layering_score(ratio[members], median[members], chain[members], D)
-    # Evidence: the pieces that left within D, per pass-through account.
-    quick = pt.pair_dwell <= D
+    pm = passing[members]
+    fifo_score = np.where(pm, layering_score(ratio[members], median[members], chain[members], D), 0.0)
+    c = chain[members].astype(np.float64)
+    ep_score = np.where(episodic[members], ep.strength[members] * (0.6 + 0.4 * (1.0 - 1.0 / np.maximum(c, 1.0))), 0.0)
+    score = np.maximum(fifo_score, ep_score)
+    # Evidence: the pieces that left within D (pass-through accounts), and the movements of the
+    # best episode's window (episodic accounts).
+    quick = (pt.pair_dwell <= D) & layer[pt.pair_acc]
     grp = np.searchsorted(members, pt.pair_acc[quick])
     jin, kout = pt.pair_in[quick], pt.pair_out[quick]
-    ev_group = np.concatenate([grp, grp])
+    eg = np.flatnonzero(episodic[members])
+    ea = members[eg]
+    base = ea * view.stride
+    ig, ir = expand_ranges(np.searchsorted(inn.key, base + ep.t_lo[ea], side="left"), np.searchsorted(inn.key, base + ep.t_hi[ea], side="right"))
+    og, orow = expand_ranges(np.searchsorted(out.key, base + ep.t_lo[ea], side="left"), np.searchsorted(out.key, base + ep.t_hi[ea], side="right"))
+    ig, og = eg[ig], eg[og]
+    jin, kout = np.concatenate([jin, ir]), np.concatenate([kout, orow])
+    ev_group = np.concatenate([grp, ig, grp, og])
     ev_mov = np.concatenate([inn.mov[jin], out.mov[kout]]).astype(np.int64)
     ev_ts = np.concatenate([inn.ts_rel(jin), out.ts_rel(kout)])
     evidence = evidence_per_group(
@@ -329,7 +473,7 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
                     "ratio": float(ratio[a]),
                     "inflow": float(pt.in_cents[a] / 100.0),
                     "forwarded": float(pt.forwarded_cents[a] / 100.0),
-                    "median_dwell_s": float(median[a]),
+                    "median_dwell_s": float(median[a]) if passing[a] else float(max(ep.t_hi[a] - ep.t_lo[a], 0)),
                     "max_dwell_s": int(D),
                     "chain_length": int(chain[a]),
                     "layer_size": int(comp_size[c]),
@@ -337,6 +481,14 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
                     "upstream": int(n_up[i]),
                     "downstream": int(n_down[i]),
                     "movements": int(n_ev[i]),
+                    "pass_through": bool(passing[a]),
+                    "episode_strength": float(ep.strength[a]),
+                    "episode_ratio": float(ep.ratio[a]) if ep.strength[a] > 0 else 0.0,
+                    "episode_inflow": float(ep.inflow[a]),
+                    "episode_outflow": float(ep.outflow[a]),
+                    "episode_burst": float(ep.burst[a]),
+                    "episode_span_s": int(ep.t_hi[a] - ep.t_lo[a]) if ep.t_lo[a] >= 0 else 0,
+                    "strength": float(max(ratio[a] if passing[a] else 0.0, ep.strength[a])),
                 },
             )
         )

@@ -79,6 +79,19 @@ class TypologyParams:
     layering_max_chain : int, default 32
         Chains of pass-through accounts are measured up to this length (a loop of pass-through
         accounts would otherwise be an endless chain).
+    episode_window_s : int, default 4 days
+        ``L`` of a pass-through *episode* (:func:`toolkit.detect.layering.pass_episodes`):
+        windows of ``L/4``, ``L/2``, ``L`` and ``2L`` are tried, anchored at every inflow
+        (looking forward) and every outflow (looking back). Hop delays of hours to two days are
+        what "rapid movement of funds" scenarios look for.
+    episode_fee : float, default 0.03
+        Typical launderer's cut per hop: an episode's out/in ratio is best at ``1 - fee``.
+    episode_tolerance : float, default 0.10
+        How far (as a factor) the out/in ratio may stray from ``1 - fee``: the amount match
+        falls linearly in ``|log(ratio / (1 - fee))|`` to 0 at ``log(1 + tolerance)``.
+    episode_min_strength : float, default 0.3
+        An account whose best episode has at least this strength (match times burst) is a
+        layer, whatever its whole-period FIFO ratio.
     evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
@@ -105,6 +118,10 @@ class TypologyParams:
     layering_min_ratio: float = 0.8
     layering_max_dwell_s: int = 3 * DAY
     layering_max_chain: int = 32
+    episode_window_s: int = 4 * DAY
+    episode_fee: float = 0.03
+    episode_tolerance: float = 0.10
+    episode_min_strength: float = 0.3
     evidence_limit: int = 50
     rare_share: float = 0.001
     member_weight: float = 0.5
@@ -116,10 +133,13 @@ class TypologyParams:
         _int(self, "cycle_max_length", lo=2)
         _int(self, "layering_max_chain", lo=1)
         _int(self, "evidence_limit", lo=1)
-        for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s"):
+        for name in ("fan_window_s", "sg_window_s", "gs_window_s", "cycle_window_s", "layering_max_dwell_s", "episode_window_s"):
             _int(self, name, lo=0, hi=MAX_WINDOW_S)
         _real(self, "cycle_amount_tolerance", lo=0.0, hi=1.0, hi_open=True)
         _real(self, "layering_min_ratio", lo=0.0, hi=1.0, lo_open=True)
+        _real(self, "episode_fee", lo=0.0, hi=1.0, hi_open=True)
+        _real(self, "episode_tolerance", lo=0.0, hi=1.0, lo_open=True)
+        _real(self, "episode_min_strength", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
         if self.usd_rates is not None:

@@ -39,6 +39,7 @@ import numpy as np
 from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.fan import fan_score
+from toolkit.detect.layering import episode_burst
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowView, as_view
 from toolkit.detect.windows import (
@@ -192,7 +193,9 @@ def _sg_chunk(
                 threshold=float(k),
                 accounts=tuple(int(x) for x in mids) + (d,),
                 window=(view.t0 + int(ts.min()), view.t0 + int(ts.max())),
-                score=float(fan_score(c, k, bal)),
+                score=float(fan_score(c, k, bal, ratio=gathered / scattered if scattered > 0 else np.inf,
+                                      burst=float(episode_burst(np.array([scattered]), view.usual_per_window(np.array([s]), scattered, w))[0]),
+                                      fee=p.episode_fee, tolerance=p.episode_tolerance)),
                 details={
                     "intermediates": c,
                     "sink": d,
@@ -339,7 +342,10 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     n_g, n_s = np.bincount(g1, minlength=nf), np.bincount(g2, minlength=nf)
     # Both sides unusual for the hub: the chance of the pair under its ordinary traffic.
     chance = view.chance(inn, hub, n_g, n_g, w) * view.chance(out, hub, n_s, n_s, w) / max(view.span / w, 1.0)
-    score = fan_score(c, k, bal, chance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(gathered > 0, scattered / np.where(gathered > 0, gathered, 1.0), np.inf)
+    burst = episode_burst(gathered, view.usual_per_window(hub, (gathered + scattered) / 2.0, w))
+    score = fan_score(c, k, bal, chance, ratio=ratio, burst=burst, fee=p.episode_fee, tolerance=p.episode_tolerance)
     ts1, ts2 = inn.ts_rel(r1), out.ts_rel(r2)
     t_lo = np.full(nf, np.iinfo(np.int64).max)
     t_hi = np.full(nf, np.iinfo(np.int64).min)

@@ -46,7 +46,7 @@ fan_in/fan_out  counterparties moved_on_share
 scatter_gather  intermediates  balance
 gather_scatter  counterparties balance
 cycle           length         1 - span / window
-layering        chain_length   ratio
+layering        chain_length   strength (FIFO ratio if pass-through, or the best episode's)
 =============== ============== ===================
 """
 
@@ -80,7 +80,7 @@ def shape_of(f: Finding) -> tuple[float, float]:
         speed = 1.0 - float(d["span_s"]) / w if w > 0 else 1.0
         return float(d["length"]), speed
     if f.rule == "layering":
-        return float(d["chain_length"]), float(d["ratio"])
+        return float(d["chain_length"]), float(d.get("strength", d["ratio"]))
     raise ValueError(f"not a typology finding: {f.rule!r}")
 
 
@@ -269,5 +269,9 @@ def _summary(f: Finding, a: int, ids: Sequence[str] | np.ndarray | None) -> str:
     if f.rule == "cycle":
         return (f"on a {d['length']}-account cycle closing in {_days(d['span_s'])}, hops within "
                 f"{d['max_deviation']:.0%} of the first amount")
+    if not d.get("pass_through", True):
+        return (f"passed {d['episode_inflow']:,.0f} USD on within {_days(d['episode_span_s'])} "
+                f"({d['episode_ratio']:.0%} of what came in, {d['episode_burst']:.0%} burst over its usual flow), "
+                f"chain of {d['chain_length']} layer accounts")
     return (f"forwards {d['ratio']:.0%} of its inflow within {_days(d['max_dwell_s'])} "
             f"(median dwell {_days(d['median_dwell_s'])}), chain of {d['chain_length']} pass-through accounts")

@@ -202,6 +202,28 @@ class FlowView:
         tail = poisson.sf(np.asarray(count, dtype=np.float64) - 1.0, np.maximum(lam, 1e-12))
         return n_windows * np.where(lam > 0, tail, 0.0)
 
+    def usual_flow(self) -> np.ndarray:
+        """Per account the mean of its total inflow and total outflow (USD) over the data span:
+        what it usually moves, the yardstick of a burst. Computed once and cached."""
+        cached = getattr(self, "_usual_flow", None)
+        if cached is None:
+            n = self.n_accounts
+            cached = (np.bincount(self.inn.acc, weights=self.inn.amount, minlength=n)
+                      + np.bincount(self.out.acc, weights=self.out.amount, minlength=n)) / 2.0
+            self._usual_flow = cached
+        return cached
+
+    def usual_per_window(self, acc: np.ndarray, window_flow: np.ndarray | float, window_s: int) -> np.ndarray:
+        """What account ``acc`` usually moves in ``window_s`` *outside* the window at hand.
+
+        ``(usual_flow - window_flow)`` (clipped at 0; ``window_flow`` is the window's own share of
+        :meth:`usual_flow`, i.e. the mean of its inflow and outflow) spread over the rest of the
+        span, ``max(span - W, W)``, times ``W``. Like :meth:`chance`, the window never explains
+        itself: an account that moves nothing else has a usual of 0.
+        """
+        rest = np.maximum(self.usual_flow()[acc] - np.asarray(window_flow, dtype=np.float64), 0.0)
+        return rest * (window_s / max(self.span - window_s, window_s, 1))
+
     def active(self) -> np.ndarray:
         """Accounts with at least one transfer (the population the score compares against)."""
         a = np.zeros(self.n_accounts, dtype=bool)

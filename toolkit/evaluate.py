@@ -8,7 +8,9 @@ Protocol (the same for all three methods; ``docs/ai.md`` states it for the READM
   AMLworld), evaluated first and left in place.
 - **Labels.** Account truth is ``(:AccountTruth).isLaundering``; where a data set only labels
   movements (AMLworld), an account is laundering when it sends or receives a laundering movement.
-  Only evaluation reads labels.
+  Only evaluation reads labels. Accounts of class ``external`` (other banks' customers, which
+  the bank neither investigates nor reports) are left out of the account-level measures for all
+  three methods; movement-level measures keep every movement.
 - **Ours** never sees a label: the full detection pipeline (:func:`detect_all`: amount rules,
   typologies, laundering paths when that job is available, embeddings + K-means, combined
   score) runs on the whole graph; its account score is ``a.amlScore`` as written back, its
@@ -344,6 +346,12 @@ def truth_labels(db: Database, net: Network) -> tuple[np.ndarray, np.ndarray, np
         notes.append("no account labels: an account is laundering when it sends or receives a laundering movement")
     else:
         raise NotFound("the loaded data carries no ground truth (no AccountTruth or MovementTruth nodes)")
+    external = np.asarray(net.accounts.cls, dtype=object) == "external"
+    if external.any() and (labelled & ~external).any():
+        # the bank investigates and reports its own customers; counterparties at other banks are
+        # nobody's case here (no KYC, no history beyond what they exchanged with the bank)
+        labelled &= ~external
+        notes.append(f"{int(external.sum()):,} accounts of class 'external' (other banks' customers) not evaluated")
     return y, labelled, y_mov, notes
 
 

@@ -794,3 +794,15 @@ def test_scale_two_million_transfers():
     assert r["view_mb"] + max(r["peak_mb"].values()) < 273
     assert r["injected_found"] == {"fan_in": 20, "cycle": 20, "layering": 20, "of": 20}
     assert r["score"]["injected_median"] > 3 * r["score"]["background_p99"]
+
+
+def test_group_sums_match_ndarray_sum_bit_for_bit():
+    from toolkit.detect.scatter_gather import group_sums
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        counts = rng.integers(1, 300, size=40)
+        vals = rng.lognormal(5, 3, size=int(counts.sum()))
+        starts = np.cumsum(counts) - counts
+        want = np.array([vals[s : s + c].sum() for s, c in zip(starts, counts)])
+        assert np.array_equal(group_sums(vals, counts), want)

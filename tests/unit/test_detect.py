@@ -447,6 +447,26 @@ def test_cycle_search_in_small_slices_gives_the_same_cycles(monkeypatch):
     assert len(whole) > 10
 
 
+def test_cycle_search_in_narrow_amount_buckets_and_time_slices(monkeypatch):
+    """The search splits first hops by amount and time (each part over the transfers it can
+    reach); the finest split and zero amounts (searched over all transfers) change nothing."""
+    import toolkit.detect.cycles as cycles_mod
+
+    rng = np.random.default_rng(5)
+    rows = [{"id": f"m{i}", "from": f"a{rng.integers(0, 12)}", "to": f"a{rng.integers(0, 12)}",
+             "amount": float(rng.choice([0.0, 80.0, 95.0, 100.0, 118.0, 125.0, 300.0, 1000.0])),
+             "ts": T0 + int(rng.integers(0, 30)) * 6 * HOUR} for i in range(300)]
+    net = Network.from_rows([{"id": f"a{i}"} for i in range(12)], rows)
+    p = replace(ORACLE, cycle_max_length=5, cycle_window_s=2 * DAY)
+    want = brute_cycles(net, p)
+    assert len(want) > 10
+    for ratio, slice_w in ((1.25, 1.0), (1.0001, 0.01), (10.0, 100.0)):
+        monkeypatch.setattr(cycles_mod, "_BUCKET_RATIO", ratio)
+        monkeypatch.setattr(cycles_mod, "_SLICE_W", slice_w)
+        det = detect_cycles(net, p)
+        assert {(f.account,) + f.accounts: f.details["instances"] for f in det.findings} == want
+
+
 def brute_scatter_gather(net: Network, p: TypologyParams) -> set:
     k, w = p.sg_min_intermediates, p.sg_window_s
     tr = _transfers(net)
@@ -774,3 +794,15 @@ def test_scale_two_million_transfers():
     assert r["view_mb"] + max(r["peak_mb"].values()) < 273
     assert r["injected_found"] == {"fan_in": 20, "cycle": 20, "layering": 20, "of": 20}
     assert r["score"]["injected_median"] > 3 * r["score"]["background_p99"]
+
+
+def test_group_sums_match_ndarray_sum_bit_for_bit():
+    from toolkit.detect.scatter_gather import group_sums
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        counts = rng.integers(1, 300, size=40)
+        vals = rng.lognormal(5, 3, size=int(counts.sum()))
+        starts = np.cumsum(counts) - counts
+        want = np.array([vals[s : s + c].sum() for s, c in zip(starts, counts)])
+        assert np.array_equal(group_sums(vals, counts), want)

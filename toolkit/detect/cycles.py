@@ -32,6 +32,13 @@ time order and to the amount band of ``e1``. Each round a state extends the end 
 candidate transfers, so a loop through one busy hub costs as little as the quiet side allows;
 the ends meeting closes a cycle. All valid transfer sequences are enumerated exactly, in
 memory-bounded batches of start transfers.
+
+Two exact prunings keep that search small on millions of transfers. First hops are grouped by
+amount and time (:func:`_partition`): a group searches only the transfers within the amount band
+and time range its first hops can reach, cut again to the strongly connected components of that
+small subgraph, so most transfers never start or extend a search. And a partial loop with one or
+two hops left is dropped unless its ends are joined by a path of that many edges of the subgraph
+at all (:meth:`_Edges.linked`).
 """
 
 from __future__ import annotations
@@ -55,6 +62,10 @@ _START_BATCH = 200_000
 _EXPAND_BUDGET = 4_000_000
 #: Most partial loops carried into the next round at once (the rest wait, depth first).
 _STATE_BUDGET = 1_000_000
+#: Ratio of the largest to the smallest first-hop amount searched together (see :func:`_partition`).
+_BUCKET_RATIO = 1.25
+#: First hops searched together lie within this many cycle windows of each other.
+_SLICE_W = 1.0
 
 
 def cycle_score(span_s: np.ndarray, max_dev: np.ndarray, shrinking: np.ndarray, window_s: int, tol: float) -> np.ndarray:
@@ -66,26 +77,29 @@ def cycle_score(span_s: np.ndarray, max_dev: np.ndarray, shrinking: np.ndarray, 
 
 
 class _Edges:
-    """The transfers that can lie on a cycle, as rows of the view's out-side (edge ids).
+    """The transfers searched for cycles, as rows of the view's out-side (edge ids).
 
-    No copy of the transfers is made: the forward end searches ``view.out`` (sorted by sender,
-    time), the backward end ``view.inn`` (sorted by receiver, time) mapped to out-rows, and rows
-    that are cash or cannot lie on a cycle are masked out (``alive``).
+    ``_Edges(view)`` holds every transfer of the view: the forward end searches ``view.out``
+    (sorted by sender, time), the backward end ``view.inn`` (sorted by receiver, time) mapped to
+    out-rows, and rows that are cash or cannot lie on a cycle are masked out (``alive``, ``in_alive``).
+    :meth:`subset` gives the same structure over a sorted subset of the out-rows (edge ids then
+    number the subset; ``rows`` maps them back), with every row alive.
     """
 
-    def __init__(self, view: FlowView) -> None:
+    def __init__(self, view: FlowView | None) -> None:
+        if view is None:
+            return
         out, inn = view.out, view.inn
         n = view.n_accounts
-        self.out, self.inn, self.stride = out, inn, view.stride
+        self.n_accounts = n
+        self.stride = view.stride
+        self.out_key, self.in_key = out.key, inn.key
+        self._src, self._dst, self._amount, self._mov = out.acc, out.cp, out.amount, out.mov
+        self.rows = None
         alive = out.cp >= 0
         rows = np.flatnonzero(alive)
         if len(rows):
-            src, dst = out.acc[rows], out.cp[rows]
-            g = csr_matrix((np.ones(len(rows), dtype=np.int8), (src, dst)), shape=(n, n))
-            del src, dst
-            _, labels = connected_components(g, directed=True, connection="strong")
-            del g
-            alive[rows] = labels[out.acc[rows]] == labels[out.cp[rows]]
+            alive[rows] = _same_component(out.acc[rows], out.cp[rows], n)
         self.alive = alive
         # in-row -> out-row of the same transfer (-1 for cash), through the movement rows.
         n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
@@ -95,21 +109,87 @@ class _Edges:
         del out_row
         self.in_alive = (self.in_to_out >= 0) & (alive[np.maximum(self.in_to_out, 0)] if len(alive) else False)
         self.n = int(np.count_nonzero(alive))
+        self._out_to_in: np.ndarray | None = None
+        self._pairs: np.ndarray | None = None
+
+    def out_to_in(self) -> np.ndarray:
+        """out-row -> in-row of the same transfer (-1 for cash), built on first use."""
+        if self._out_to_in is None:
+            o2i = np.full(len(self.out_key), -1, dtype=self.in_to_out.dtype)
+            ok = np.flatnonzero(self.in_to_out >= 0)
+            o2i[self.in_to_out[ok]] = ok
+            self._out_to_in = o2i
+        return self._out_to_in
+
+    def subset(self, rows: np.ndarray) -> "_Edges":
+        """The transfers ``rows`` (ascending out-rows of the full set) as their own edge set."""
+        sub = _Edges(None)
+        sub.stride, sub.n_accounts = self.stride, self.n_accounts
+        sub.rows = rows
+        sub.out_key = self.out_key[rows]
+        sub._src, sub._dst, sub._amount, sub._mov = self._src[rows], self._dst[rows], self._amount[rows], self._mov[rows]
+        in_rows = np.sort(self.out_to_in()[rows])
+        sub.in_key = self.in_key[in_rows]
+        sub.in_to_out = np.searchsorted(rows, self.in_to_out[in_rows]).astype(self.in_to_out.dtype)
+        sub.alive = sub.in_alive = None
+        sub.n = len(rows)
+        sub._pairs = None
+        return sub
+
+    def linked(self, u: np.ndarray, v: np.ndarray, hops: int = 1) -> np.ndarray:
+        """Whether a path of at most ``hops`` (1 or 2) edges of the set goes from ``u`` to ``v``
+        (at any times and amounts): a bound on what the search can still close."""
+        if self._pairs is None:
+            e = np.arange(len(self.out_key)) if self.alive is None else np.flatnonzero(self.alive)
+            n = self.n_accounts
+            a = csr_matrix((np.ones(len(e), dtype=np.int64), (self._src[e], self._dst[e])), shape=(n, n))
+            self._pairs = {1: _codes(a, n), 2: _codes(a @ a + a, n)}
+        pairs = self._pairs[hops]
+        code = u.astype(np.int64) * self.n_accounts + v
+        pos = np.searchsorted(pairs, code)
+        hit = pos < len(pairs)
+        hit[hit] = pairs[pos[hit]] == code[hit]
+        return hit
 
     def src(self, e: np.ndarray) -> np.ndarray:
-        return self.out.acc[e]
+        return self._src[e]
 
     def dst(self, e: np.ndarray) -> np.ndarray:
-        return self.out.cp[e]
+        return self._dst[e]
 
     def t(self, e: np.ndarray) -> np.ndarray:
-        return self.out.ts_rel(e)
+        return self.out_key[e] - self._src[e].astype(np.int64) * self.stride
 
     def amount(self, e: np.ndarray) -> np.ndarray:
-        return self.out.amount[e]
+        return self._amount[e]
 
     def mov(self, e: np.ndarray) -> np.ndarray:
-        return self.out.mov[e].astype(np.int64)
+        return self._mov[e].astype(np.int64)
+
+
+def _codes(a: csr_matrix, n: int) -> np.ndarray:
+    """Sorted codes ``row * n + col`` of the nonzero entries of ``a`` (non-negative entries)."""
+    a.sum_duplicates()
+    a.eliminate_zeros()
+    a.sort_indices()
+    rows = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
+    return rows * n + a.indices
+
+
+def _same_component(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """Which edges ``src -> dst`` (accounts ``0..n-1``) join two accounts of one strongly
+    connected component (only those can lie on a directed cycle of these edges)."""
+    if len(src) == 0:
+        return np.zeros(0, dtype=bool)
+    if len(src) < n // 4:  # few edges: number their accounts 0..k-1 first
+        present = np.zeros(n, dtype=bool)
+        present[src] = True
+        present[dst] = True
+        label = np.cumsum(present, dtype=np.int64) - 1
+        src, dst, n = label[src], label[dst], int(label[-1]) + 1
+    g = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+    _, labels = connected_components(g, directed=True, connection="strong")
+    return labels[src] == labels[dst]
 
 
 def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None) -> Detection:
@@ -130,11 +210,10 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
     edges = _Edges(view)
     per_account = np.zeros(view.n_accounts, dtype=np.int64)
     found: dict[int, list[np.ndarray]] = {}
-    alive = np.flatnonzero(edges.alive)
-    for lo in range(0, len(alive), _START_BATCH):
-        starts = alive[lo : lo + _START_BATCH].astype(np.int64)
-        for h, seqs in _search(edges, starts, p).items():
-            found.setdefault(h, []).append(seqs)
+    for sub, starts in _partition(edges, p):
+        for lo in range(0, len(starts), _START_BATCH):
+            for h, seqs in _search(sub, starts[lo : lo + _START_BATCH].astype(np.int64), p).items():
+                found.setdefault(h, []).append(seqs if sub.rows is None else sub.rows[seqs].astype(np.int64))
     findings: list[Finding] = []
     for h in sorted(found):
         seqs = np.concatenate(found[h])
@@ -144,6 +223,61 @@ def detect_cycles(data: Network | FlowView, params: TypologyParams | None = None
         per_account[f.account] += 1
         per_account[list(f.accounts)] += 1
     return Detection("cycle", findings, {"cycles": per_account})
+
+
+def _partition(edges: _Edges, p: TypologyParams):
+    """Split the search into independent parts: ``(edge set, start edges)`` pairs that together
+    start from every alive transfer exactly once.
+
+    Every hop of a valid loop lies within ``±tol`` of the first hop's amount and within ``W``
+    after it, so first hops are grouped by amount (buckets ``_BUCKET_RATIO`` wide) and time
+    (slices of ``_SLICE_W`` windows), and a group searches only the transfers in the amount band
+    and time range any of its first hops can reach, further cut to those joining two accounts of
+    one strongly connected component *of that subset*. Each part is a small sparse graph where
+    few loops survive, which is what makes the search fast; the loops found are exactly the same.
+    First hops with a non-positive or non-finite amount (whose band is not an interval of
+    positive amounts) are searched over all transfers.
+    """
+    tol, w = p.cycle_amount_tolerance, int(p.cycle_window_s)
+    n_acc = edges.n_accounts
+    alive = np.flatnonzero(edges.alive)
+    a = edges.amount(alive)
+    regular = np.isfinite(a) & (a > 0)
+    if not regular.all():
+        yield edges, alive[~regular]
+    rows, a = alive[regular], a[regular]
+    del alive, regular
+    if len(rows) == 0:
+        return
+    order = np.argsort(a, kind="stable")
+    rows, a = rows[order], a[order]
+    del order
+    t = edges.t(rows)
+    bucket = np.floor(np.log(a) / np.log(_BUCKET_RATIO)).astype(np.int64)
+    bounds = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1], True])
+    del bucket
+    slice_s = max(int(_SLICE_W * w), 1)
+    for g0, g1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        # Every amount within the band of any first hop of the bucket (with room for rounding).
+        b0 = int(np.searchsorted(a, a[g0] * (1.0 - tol) * (1.0 - 1e-9), side="left"))
+        b1 = int(np.searchsorted(a, a[g1 - 1] * (1.0 + tol) * (1.0 + 1e-9), side="right"))
+        band, band_t = rows[b0:b1], t[b0:b1]
+        starts, start_t = rows[g0:g1], t[g0:g1]
+        t_min = int(start_t.min())
+        sl = (start_t - t_min) // slice_s
+        for s in np.unique(sl).tolist():
+            lo_t = t_min + s * slice_s
+            in_sub = (band_t >= lo_t) & (band_t <= lo_t + slice_s - 1 + w)
+            sub_rows = np.sort(band[in_sub])
+            sub_rows = sub_rows[_same_component(edges.src(sub_rows), edges.dst(sub_rows), n_acc)]
+            if len(sub_rows) == 0:
+                continue
+            st = np.sort(starts[sl == s])
+            pos = np.searchsorted(sub_rows, st)
+            hit = pos < len(sub_rows)
+            hit[hit] = sub_rows[pos[hit]] == st[hit]
+            if hit.any():
+                yield edges.subset(sub_rows), pos[hit]
 
 
 def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, np.ndarray]:
@@ -173,7 +307,7 @@ def _search(edges: _Edges, starts: np.ndarray, p: TypologyParams) -> dict[int, n
     }
     E = np.full((n, L), -1, dtype=edges.in_to_out.dtype)  # forward edges 0..nf-1, backward L-nb..L-1
     E[:, 0] = starts
-    V = np.full((n, L), -1, dtype=edges.out.acc.dtype)  # s at 0, forward nodes 1..nf, backward L-nb..
+    V = np.full((n, L), -1, dtype=edges._src.dtype)  # s at 0, forward nodes 1..nf, backward L-nb..
     V[:, 0] = st["bnode"]
     V[:, 1] = st["fnode"]
     _grow(edges, st, E, V, 1, p, result)
@@ -188,8 +322,8 @@ def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: T
     """
     L, tol = p.cycle_max_length, p.cycle_amount_tolerance
     stride = edges.stride
-    f_lo, f_hi = range_search(edges.out.key, st["fnode"] * stride, st["ftime"], st["btime"])
-    b_lo, b_hi = range_search(edges.inn.key, st["bnode"] * stride, st["ftime"], st["btime"])
+    f_lo, f_hi = range_search(edges.out_key, st["fnode"] * stride, st["ftime"], st["btime"])
+    b_lo, b_hi = range_search(edges.in_key, st["bnode"] * stride, st["ftime"], st["btime"])
     cf, cb = f_hi - f_lo, b_hi - b_lo
     alive = (cf > 0) & (cb > 0)
     new_states: list[tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -200,12 +334,12 @@ def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: T
         for a, b in chunks_by_weight(hi - lo, _EXPAND_BUDGET):
             rep, pos = expand_ranges(lo[a:b], hi[a:b])
             if forward:
-                ok = edges.alive[pos]
-                x = pos[ok]
+                ok = None if edges.alive is None else edges.alive[pos]
+                x = pos if ok is None else pos[ok]
             else:
-                ok = edges.in_alive[pos]
-                x = edges.in_to_out[pos[ok]].astype(np.int64)
-            rows = sel[a:b][rep[ok]]
+                ok = None if edges.in_alive is None else edges.in_alive[pos]
+                x = edges.in_to_out[pos if ok is None else pos[ok]].astype(np.int64)
+            rows = sel[a:b][rep if ok is None else rep[ok]]
             del rep, pos, ok
             a1 = st["a1"][rows]
             ok = np.abs(edges.amount(x) - a1) <= tol * a1
@@ -219,6 +353,9 @@ def _grow(edges: _Edges, st: dict, E: np.ndarray, V: np.ndarray, hops: int, p: T
                 go = ~meet
                 rows, x, y = rows[go], x[go], y[go]
                 fresh = ~(V[rows] == y[:, None]).any(axis=1)
+                left = L - hops - 1  # hops the new state may still add; the gap must close within them
+                if left <= 2:
+                    fresh &= edges.linked(y, st["bnode"][rows], left) if forward else edges.linked(st["fnode"][rows], y, left)
                 new_states.append((forward, rows[fresh], x[fresh], y[fresh]))
     del f_lo, f_hi, b_lo, b_hi, cf, cb, alive
     if hops + 1 >= L:
@@ -280,6 +417,21 @@ def _advance(st: dict, E: np.ndarray, V: np.ndarray, new_states: list, edges: _E
     return merged, np.concatenate([pt[1] for pt in parts]), np.concatenate([pt[2] for pt in parts])
 
 
+def _row_groups(a: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """Distinct rows of the 2-d ``a``, as ``np.unique(a, axis=0, return_inverse=True,
+    return_index=True)`` numbers them (ascending rows): their count, every row's group and the
+    first row of every group."""
+    if len(a) == 0:
+        return 0, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(a.T[::-1])
+    sa = a[order]
+    new = np.r_[True, (sa[1:] != sa[:-1]).any(axis=1)]
+    del sa
+    inv = np.empty(len(a), dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    return int(np.count_nonzero(new)), inv, order[new]
+
+
 def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: TypologyParams) -> list[Finding]:
     """One finding per distinct cycle among the valid sequences ``seqs`` (all of one length)."""
     K, h = seqs.shape
@@ -305,12 +457,10 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     usual = view.usual_per_window(nodes.reshape(-1), amounts.reshape(-1), win).reshape(K, h)
     burst = episode_burst(amounts, usual).mean(axis=1)
     score = shape_score * (0.1 + 0.9 * fee_match) * (0.25 + 0.75 * burst)
-    canon_u, inv = np.unique(canon, axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
+    n_cycles, inv, _ = _row_groups(canon)
     # Distinct transfer sets per cycle (ties in time can enumerate one set from two first hops).
-    sets = np.sort(seqs, axis=1)
-    _, set_first = np.unique(sets, axis=0, return_index=True)
-    instances = np.bincount(inv[set_first], minlength=len(canon_u))
+    _, _, set_first = _row_groups(np.sort(seqs, axis=1))
+    instances = np.bincount(inv[set_first], minlength=n_cycles)
     # Strongest sequence per cycle: highest score, then earliest, then smallest movement rows,
     # over all sequences, so the choice does not depend on the order they were found in.
     mov_seq = edges.mov(seqs)

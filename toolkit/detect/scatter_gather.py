@@ -29,7 +29,8 @@ How it stays fast: only transfers that lie in a window where the source has ``>=
 receivers (the sink ``>= k`` distinct senders) can be hops of a scatter-gather, so two-hop paths
 are expanded from those alone, in memory-bounded chunks of source accounts; the distinct
 intermediates of every candidate window are then counted for all windows at once with interval
-coverage (see :func:`_window_distinct`).
+coverage (see :func:`_window_distinct`), and the chosen windows become findings all at once
+(:func:`_sg_findings`, with :func:`group_sums` giving the very totals a per-window ``sum`` gives).
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ from toolkit.detect.windows import (
     evidence_per_group,
     expand_ranges,
     greedy_starts,
-    limit_evidence,
     pair_links,
     range_search,
+    split_groups,
     unique_per_group,
 )
 
@@ -148,68 +149,174 @@ def _sg_chunk(
     mid = out.cp[r1].astype(np.int64)
     # Groups (source, sink) with >= k distinct intermediates over the whole period.
     group = src * n_acc + sink
-    pair_g, _ = _unique_pairs(group, mid)
-    gs, gcount = np.unique(pair_g, return_counts=True)
-    cand = gs[gcount >= k]
-    keep = np.isin(group, cand)
+    del src, sink
+    if n_acc < 2_000_000:  # (group, intermediate) as one int64: one sort instead of a lexsort
+        codes = _sorted_unique(group * n_acc + mid)
+        pair_g = codes // n_acc
+        del codes
+    else:
+        pair_g, _ = _unique_pairs(group, mid)
+    bounds = np.flatnonzero(np.r_[True, pair_g[1:] != pair_g[:-1], True])
+    cand = pair_g[bounds[:-1]][np.diff(bounds) >= k]
+    del pair_g, bounds
+    grank = np.searchsorted(cand, group)
+    keep = grank < len(cand)
+    keep[keep] = cand[grank[keep]] == group[keep]
     if not keep.any():
         return [], empty
-    r1, r2, mid, group = r1[keep], r2[keep], mid[keep], group[keep]
-    t1, t2 = out.ts_rel(r1), out.ts_rel(r2)
-    grank = np.searchsorted(cand, group).astype(np.int64)
-    order = np.lexsort((r2, r1, t2, t1, grank))
-    r1, r2, mid, grank, t1, t2 = r1[order], r2[order], mid[order], grank[order], t1[order], t2[order]
+    r1, r2, mid, grank = r1[keep], r2[keep], mid[keep], grank[keep].astype(np.int64)
+    del group, keep
+    t1 = out.ts_rel(r1)
     stride = out.stride
     ikey = grank * stride + t1
+    # Sorted by (group, t1): the windows below only look at sets of paths, never their order.
+    order = np.argsort(ikey, kind="stable")
+    r1, r2, mid, grank, t1, ikey = r1[order], r2[order], mid[order], grank[order], t1[order], ikey[order]
+    del order
+    t2 = out.ts_rel(r2)
 
     anchor_key, distinct = _window_distinct(grank, mid, t1, t2, w, stride)
     chosen = greedy_starts(anchor_key, np.flatnonzero(distinct >= k), w, stride)
     seen = distinct >= 1
     best = (cand[anchor_key[seen] // stride] // n_acc, distinct[seen].astype(np.int64))
 
-    findings: list[Finding] = []
-    for a in chosen.tolist():
-        t_anchor = int(anchor_key[a] % stride)
-        g = int(anchor_key[a] // stride)
-        i0 = int(np.searchsorted(ikey, anchor_key[a], side="left"))
-        i1 = int(np.searchsorted(ikey, anchor_key[a] + w, side="right"))
-        inside = np.arange(i0, i1)[t2[i0:i1] <= t_anchor + w]
-        mids = np.unique(mid[inside])
-        first, second = np.unique(r1[inside]), np.unique(r2[inside])
-        scattered = float(out.amount[first].sum())
-        gathered = float(out.amount[second].sum())
-        bal = _balance(scattered, gathered)
-        gid = int(cand[g])
-        s, d = gid // n_acc, gid % n_acc
-        rows = np.concatenate([first, second])
-        ts = out.ts_rel(rows)
-        c = len(mids)
-        findings.append(
-            Finding(
-                rule="scatter_gather",
-                account=s,
-                movements=limit_evidence(out.mov[rows], out.amount[rows], ts, p.evidence_limit),
-                value=float(c),
-                threshold=float(k),
-                accounts=tuple(int(x) for x in mids) + (d,),
-                window=(view.t0 + int(ts.min()), view.t0 + int(ts.max())),
-                score=float(fan_score(c, k, bal, ratio=gathered / scattered if scattered > 0 else np.inf,
-                                      burst=float(episode_burst(np.array([scattered]), view.usual_per_window(np.array([s]), scattered, w))[0]),
-                                      fee=p.episode_fee, tolerance=p.episode_tolerance)),
-                details={
-                    "intermediates": c,
-                    "sink": d,
-                    "scattered": scattered,
-                    "gathered": gathered,
-                    "balance": float(bal),
-                    "span_s": int(ts.max() - ts.min()),
-                    "window_s": int(w),
-                    "paths": int(len(inside)),
-                    "movements": int(len(rows)),
-                },
-            )
-        )
+    findings = _sg_findings(view, p, chosen, anchor_key, ikey, t2, mid, r1, r2, cand)
     return findings, best
+
+
+def _sg_findings(
+    view: FlowView, p: TypologyParams, chosen: np.ndarray, anchor_key: np.ndarray, ikey: np.ndarray,
+    t2: np.ndarray, mid: np.ndarray, r1: np.ndarray, r2: np.ndarray, cand: np.ndarray,
+) -> list[Finding]:
+    """The findings of the chosen windows, all at once.
+
+    Window ``j`` anchored at ``T`` holds the paths (sorted by group, ``t1``) with ``T <= t1 <=
+    T + W`` and ``t2 <= T + W``; chosen windows never overlap, so their paths are expanded
+    together. Sums are taken in the order and with the pairwise summation of ``ndarray.sum``
+    (:func:`group_sums`), evidence as :func:`~toolkit.detect.windows.limit_evidence` picks it.
+    """
+    k, w = p.sg_min_intermediates, p.sg_window_s
+    out = view.out
+    n_acc, stride = view.n_accounts, out.stride
+    nf = len(chosen)
+    if nf == 0:
+        return []
+    ak = anchor_key[chosen]
+    i0 = np.searchsorted(ikey, ak, side="left")
+    i1 = np.searchsorted(ikey, ak + w, side="right")
+    fi, pos = expand_ranges(i0, i1)
+    inside = t2[pos] <= (ak % stride)[fi] + w
+    fi, pos = fi[inside], pos[inside]
+    n_paths = np.bincount(fi, minlength=nf)
+    mids, c = unique_per_group(fi, mid[pos], nf)
+    g1, first = _unique_pairs(fi, r1[pos].astype(np.int64))
+    g2, second = _unique_pairs(fi, r2[pos].astype(np.int64))
+    del fi, pos
+    n1, n2 = np.bincount(g1, minlength=nf), np.bincount(g2, minlength=nf)
+    scattered = group_sums(out.amount[first], n1)
+    gathered = group_sums(out.amount[second], n2)
+    bal = _balance(scattered, gathered)
+    gid = cand[ak // stride]
+    src, sink = gid // n_acc, gid % n_acc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(scattered > 0, gathered / np.where(scattered > 0, scattered, 1.0), np.inf)
+    burst = episode_burst(scattered, view.usual_per_window(src, scattered, w))
+    score = fan_score(c, k, bal, ratio=ratio, burst=burst, fee=p.episode_fee, tolerance=p.episode_tolerance)
+    # Each window's movements: its first hops, then its second hops (as limit_evidence sees them).
+    g = np.concatenate([g1, g2])
+    rows = np.concatenate([first, second])
+    start1, start2 = np.cumsum(n1) - n1, np.cumsum(n2) - n2
+    rank = np.concatenate([np.arange(len(g1)) - start1[g1], n1[g2] + np.arange(len(g2)) - start2[g2]])
+    del g1, g2, first, second
+    ts = out.ts_rel(rows)
+    t_lo = np.full(nf, np.iinfo(np.int64).max)
+    t_hi = np.full(nf, np.iinfo(np.int64).min)
+    np.minimum.at(t_lo, g, ts)
+    np.maximum.at(t_hi, g, ts)
+    n_mov = n1 + n2
+    amount = out.amount[rows]
+    big = n_mov[g] > p.evidence_limit
+    if big.any():  # the largest amounts, ties in list order
+        sel = np.flatnonzero(big)
+        order = sel[np.lexsort((rank[sel], -amount[sel], g[sel]))]
+        go = g[order]
+        pos_in = np.arange(len(order)) - np.searchsorted(go, go, side="left")
+        drop = np.zeros(len(g), dtype=bool)
+        drop[order[pos_in >= p.evidence_limit]] = True
+        keep = ~drop
+        g, rows, ts = g[keep], rows[keep], ts[keep]
+    mov = out.mov[rows].astype(np.int64)
+    order = np.lexsort((mov, ts, g))
+    evidence = split_groups(mov[order].tolist(), np.bincount(g, minlength=nf))
+    t0 = view.t0
+    return [
+        Finding(
+            rule="scatter_gather",
+            account=s_,
+            movements=evidence[j],
+            value=float(c_),
+            threshold=float(k),
+            accounts=mids[j] + (d_,),
+            window=(t0 + lo_, t0 + hi_),
+            score=sc_,
+            details={
+                "intermediates": c_,
+                "sink": d_,
+                "scattered": sa_,
+                "gathered": ga_,
+                "balance": ba_,
+                "span_s": hi_ - lo_,
+                "window_s": int(w),
+                "paths": np_,
+                "movements": nm_,
+            },
+        )
+        for j, (s_, d_, c_, lo_, hi_, sc_, sa_, ga_, ba_, np_, nm_) in enumerate(zip(
+            src.tolist(), sink.tolist(), c.tolist(), t_lo.tolist(), t_hi.tolist(), score.tolist(),
+            scattered.tolist(), gathered.tolist(), bal.tolist(), n_paths.tolist(), n_mov.tolist()))
+    ]
+
+
+def group_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``values[a:b].sum()`` of consecutive groups of the given sizes, bit for bit.
+
+    NumPy sums a float64 array pairwise: fewer than 8 values one after the other, up to 128 in
+    eight interleaved running sums joined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``
+    plus the rest one by one, longer arrays as the sum of two halves. This does the same for all
+    groups at once (the rare groups over 128 values one by one), so vectorised findings carry
+    exactly the totals the one-window-at-a-time code gave.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    res = np.full(len(counts), -0.0)
+    small = counts < 8
+    for i in range(7):
+        g = np.flatnonzero(small & (counts > i))
+        res[g] += values[starts[g] + i]
+    mid = np.flatnonzero((counts >= 8) & (counts <= 128))
+    if len(mid):
+        n, s0 = counts[mid], starts[mid]
+        full = n - n % 8
+        lane = np.arange(8)
+        r = values[s0[:, None] + lane]
+        for b in range(1, int(full.max()) // 8):
+            g = np.flatnonzero(full > 8 * b)
+            r[g] += values[s0[g][:, None] + 8 * b + lane]
+        tot = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + ((r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7]))
+        for i in range(7):
+            g = np.flatnonzero(n % 8 > i)
+            tot[g] += values[s0[g] + full[g] + i]
+        res[mid] = tot
+    for g in np.flatnonzero(counts > 128).tolist():
+        res[g] = values[starts[g] : starts[g] + counts[g]].sum()
+    return res + 0.0
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` of a 1-d integer array by sorting (NumPy 2's hash-based unique is several
+    times slower on millions of values)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +347,7 @@ def _window_distinct(
     distinct : ndarray of int64
     """
     ikey = grank * stride + t1
-    anchor_key = np.unique(ikey)
+    anchor_key = _sorted_unique(ikey)
     a_lo = np.searchsorted(anchor_key, grank * stride + t2 - w, side="left")
     a_hi = np.searchsorted(anchor_key, ikey, side="right") - 1
     seg = grank * (int(mid.max()) + 1) + mid

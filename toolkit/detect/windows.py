@@ -115,10 +115,10 @@ def range_search(key: np.ndarray, base: np.ndarray, t_lo: np.ndarray | int, t_hi
 
     Large batches of unordered queries are searched in sorted order (and put back): binary
     searches over millions of keys run several times faster when consecutive queries are close,
-    which repays the sort of the queries.
+    which repays the sort of the queries; over a short ``key`` (in cache) they do not.
     """
     q_lo, q_hi = base + t_lo, base + t_hi
-    if len(q_lo) < 50_000 or bool(np.all(q_lo[1:] >= q_lo[:-1])):
+    if len(q_lo) < 50_000 or len(key) < 250_000 or bool(np.all(q_lo[1:] >= q_lo[:-1])):
         return np.searchsorted(key, q_lo, side="left"), np.searchsorted(key, q_hi, side="right")
     order = np.argsort(q_lo)
     lo = np.empty(len(q_lo), dtype=np.int64)

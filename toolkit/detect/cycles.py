@@ -138,7 +138,10 @@ class _Edges:
 
     def linked(self, u: np.ndarray, v: np.ndarray, hops: int = 1) -> np.ndarray:
         """Whether a path of at most ``hops`` (1 or 2) edges of the set goes from ``u`` to ``v``
-        (at any times and amounts): a bound on what the search can still close."""
+        (at any times and amounts): a bound on what the search can still close. Only parts of
+        the search (:meth:`subset`) are small enough for this; over all transfers it is skipped."""
+        if self.rows is None:
+            return np.ones(len(u), dtype=bool)
         if self._pairs is None:
             e = np.arange(len(self.out_key)) if self.alive is None else np.flatnonzero(self.alive)
             n = self.n_accounts
@@ -235,16 +238,24 @@ def _partition(edges: _Edges, p: TypologyParams):
     and time range any of its first hops can reach, further cut to those joining two accounts of
     one strongly connected component *of that subset*. Each part is a small sparse graph where
     few loops survive, which is what makes the search fast; the loops found are exactly the same.
-    First hops with a non-positive or non-finite amount (whose band is not an interval of
-    positive amounts) are searched over all transfers.
+    First hops of amount zero search the zero transfers; those with a negative or non-finite
+    amount (whose band is not an interval of positive amounts) search all transfers.
     """
     tol, w = p.cycle_amount_tolerance, int(p.cycle_window_s)
     n_acc = edges.n_accounts
     alive = np.flatnonzero(edges.alive)
     a = edges.amount(alive)
     regular = np.isfinite(a) & (a > 0)
-    if not regular.all():
-        yield edges, alive[~regular]
+    zero = a == 0
+    if zero.any():  # a zero first hop only continues over zero transfers
+        z = alive[zero]
+        z = z[_same_component(edges.src(z), edges.dst(z), n_acc)]
+        if len(z):
+            yield edges.subset(z), np.arange(len(z))
+    odd = ~regular & ~zero
+    if odd.any():  # negative, NaN or infinite: rare, searched as they are over all transfers
+        yield edges, alive[odd]
+    del zero, odd
     rows, a = alive[regular], a[regular]
     del alive, regular
     if len(rows) == 0:

@@ -138,7 +138,10 @@ class _Edges:
 
     def linked(self, u: np.ndarray, v: np.ndarray, hops: int = 1) -> np.ndarray:
         """Whether a path of at most ``hops`` (1 or 2) edges of the set goes from ``u`` to ``v``
-        (at any times and amounts): a bound on what the search can still close."""
+        (at any times and amounts): a bound on what the search can still close. Only parts of
+        the search (:meth:`subset`) are small enough for this; over all transfers it is skipped."""
+        if self.rows is None:
+            return np.ones(len(u), dtype=bool)
         if self._pairs is None:
             e = np.arange(len(self.out_key)) if self.alive is None else np.flatnonzero(self.alive)
             n = self.n_accounts
@@ -235,16 +238,24 @@ def _partition(edges: _Edges, p: TypologyParams):
     and time range any of its first hops can reach, further cut to those joining two accounts of
     one strongly connected component *of that subset*. Each part is a small sparse graph where
     few loops survive, which is what makes the search fast; the loops found are exactly the same.
-    First hops with a non-positive or non-finite amount (whose band is not an interval of
-    positive amounts) are searched over all transfers.
+    First hops of amount zero search the zero transfers; those with a negative or non-finite
+    amount (whose band is not an interval of positive amounts) search all transfers.
     """
     tol, w = p.cycle_amount_tolerance, int(p.cycle_window_s)
     n_acc = edges.n_accounts
     alive = np.flatnonzero(edges.alive)
     a = edges.amount(alive)
     regular = np.isfinite(a) & (a > 0)
-    if not regular.all():
-        yield edges, alive[~regular]
+    zero = a == 0
+    if zero.any():  # a zero first hop only continues over zero transfers
+        z = alive[zero]
+        z = z[_same_component(edges.src(z), edges.dst(z), n_acc)]
+        if len(z):
+            yield edges.subset(z), np.arange(len(z))
+    odd = ~regular & ~zero
+    if odd.any():  # negative, NaN or infinite: rare, searched as they are over all transfers
+        yield edges, alive[odd]
+    del zero, odd
     rows, a = alive[regular], a[regular]
     del alive, regular
     if len(rows) == 0:
@@ -253,6 +264,7 @@ def _partition(edges: _Edges, p: TypologyParams):
     rows, a = rows[order], a[order]
     del order
     t = edges.t(rows)
+    src, dst = edges.src(rows), edges.dst(rows)
     bucket = np.floor(np.log(a) / np.log(_BUCKET_RATIO)).astype(np.int64)
     bounds = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1], True])
     del bucket
@@ -261,15 +273,17 @@ def _partition(edges: _Edges, p: TypologyParams):
         # Every amount within the band of any first hop of the bucket (with room for rounding).
         b0 = int(np.searchsorted(a, a[g0] * (1.0 - tol) * (1.0 - 1e-9), side="left"))
         b1 = int(np.searchsorted(a, a[g1 - 1] * (1.0 + tol) * (1.0 + 1e-9), side="right"))
-        band, band_t = rows[b0:b1], t[b0:b1]
+        band, band_t, band_s, band_d = rows[b0:b1], t[b0:b1], src[b0:b1], dst[b0:b1]
+        on = _same_component(band_s, band_d, n_acc)  # all times first: cheap, and cuts most
+        band, band_t, band_s, band_d = band[on], band_t[on], band_s[on], band_d[on]
         starts, start_t = rows[g0:g1], t[g0:g1]
         t_min = int(start_t.min())
         sl = (start_t - t_min) // slice_s
         for s in np.unique(sl).tolist():
             lo_t = t_min + s * slice_s
             in_sub = (band_t >= lo_t) & (band_t <= lo_t + slice_s - 1 + w)
-            sub_rows = np.sort(band[in_sub])
-            sub_rows = sub_rows[_same_component(edges.src(sub_rows), edges.dst(sub_rows), n_acc)]
+            on = _same_component(band_s[in_sub], band_d[in_sub], n_acc)
+            sub_rows = np.sort(band[in_sub][on])
             if len(sub_rows) == 0:
                 continue
             st = np.sort(starts[sl == s])

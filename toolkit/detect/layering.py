@@ -45,7 +45,7 @@ from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.params import TypologyParams
 from toolkit.detect.view import Detection, FlowSide, FlowView, as_view
-from toolkit.detect.windows import account_max, evidence_per_group, expand_ranges, unique_per_group
+from toolkit.detect.windows import account_max, compact, evidence_per_group, expand_ranges, unique_per_group
 
 __all__ = ["detect_layering", "pass_through", "PassThrough", "layering_score", "pass_episodes", "Episodes", "episode_match", "episode_burst", "EPISODE_SCALES"]
 
@@ -264,6 +264,12 @@ def pass_episodes(view: FlowView, window_s: int, fee: float, tolerance: float) -
         return Episodes(strength, np.zeros(n), np.zeros(n), best[:, 0], np.zeros(n), np.zeros(n), t_lo, t_hi)
     csi, cso = inn.cumsum(), out.cumsum()
     usual = (csi[inn.ptr[1:]] - csi[inn.ptr[:-1]] + cso[out.ptr[1:]] - cso[out.ptr[:-1]]) / 2.0
+    # The window edge at the anchor does not depend on L: its rows are found once. On the
+    # anchor's own side they are the first (last) row of its tie group, on the other side a
+    # search (kept as int32 row numbers where they fit).
+    own_edge = {id(inn): _tie_first(inn.key), id(out): _tie_end(out.key)}
+    cross_edge = {id(inn): compact(np.searchsorted(out.key, inn.key, side="left")),
+                  id(out): compact(np.searchsorted(inn.key, out.key, side="right"))}
     for scale in EPISODE_SCALES:
         L = int(round(window_s * scale))
         scale_l = L / max(view.span - L, L, 1)
@@ -272,26 +278,25 @@ def pass_episodes(view: FlowView, window_s: int, fee: float, tolerance: float) -
             for a in range(0, m, _EP_CHUNK):
                 b = min(a + _EP_CHUNK, m)
                 k = anchor.key[a:b]
-                if anchor is inn:
+                own, cross = own_edge[id(anchor)][a:b], cross_edge[id(anchor)][a:b]
+                if anchor is inn:  # window [k, k + L]
                     lo, hi = k, k + L
-                else:
+                    X = csi[np.searchsorted(inn.key, hi, side="right")] - csi[own]
+                    Y = cso[np.searchsorted(out.key, hi, side="right")] - cso[cross]
+                else:  # window [k - L, k]
                     lo, hi = k - L, k
-                i_lo = np.searchsorted(inn.key, lo, side="left")
-                i_hi = np.searchsorted(inn.key, hi, side="right")
-                X = csi[i_hi] - csi[i_lo]
-                del i_lo, i_hi
-                o_lo = np.searchsorted(out.key, lo, side="left")
-                o_hi = np.searchsorted(out.key, hi, side="right")
-                Y = cso[o_hi] - cso[o_lo]
-                del o_lo, o_hi
+                    X = csi[cross] - csi[np.searchsorted(inn.key, lo, side="left")]
+                    Y = cso[own] - cso[np.searchsorted(out.key, lo, side="left")]
                 acc = anchor.acc[a:b]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     r = np.where(X > 0, Y / np.where(X > 0, X, 1.0), np.inf)
                 bu = episode_burst(X, np.maximum(usual[acc] - (X + Y) / 2.0, 0.0) * scale_l)
                 s = episode_match(r, fee, tolerance) * bu
-                # Best row of every account in this block (first on ties).
-                order = np.lexsort((np.arange(len(s)), -s, acc))
-                first = order[np.r_[True, acc[order][1:] != acc[order][:-1]]]
+                # Best row of every account in this block (first on ties); rows are by account.
+                starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+                top = np.fmax.reduceat(s, starts)
+                hit = np.flatnonzero(s == np.repeat(top, np.diff(np.r_[starts, len(s)])))
+                first = hit[np.r_[True, acc[hit][1:] != acc[hit][:-1]]]
                 ac = acc[first].astype(np.int64)
                 better = s[first] > strength[ac]
                 first, ac = first[better], ac[better]
@@ -312,6 +317,19 @@ def pass_episodes(view: FlowView, window_s: int, fee: float, tolerance: float) -
         t_lo=np.where(has, t_lo, -1),
         t_hi=np.where(has, t_hi, -1),
     )
+
+
+def _tie_first(key: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(key, key, side="left")`` of a sorted ``key``: each row's first equal row."""
+    new = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    return compact(np.maximum.accumulate(np.where(new, np.arange(len(key)), 0)))
+
+
+def _tie_end(key: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(key, key, side="right")`` of a sorted ``key``: one past each row's last equal row."""
+    m = len(key)
+    last = np.r_[key[1:] != key[:-1], True] if m else np.zeros(0, dtype=bool)
+    return compact(np.minimum.accumulate(np.where(last, np.arange(1, m + 1), m)[::-1])[::-1])
 
 
 def _weighted_median(group: np.ndarray, value: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:

@@ -234,9 +234,17 @@ def unique_per_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> tu
     """
     if len(group) == 0:
         return [() for _ in range(n_groups)], np.zeros(n_groups, dtype=np.int64)
-    order = np.lexsort((values, group))
-    g, v = group[order], values[order]
-    new = np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]
+    key = _pack((group, values))
+    if key is None:
+        order = np.lexsort((values, group))
+        g, v = group[order], values[order]
+        new = np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])]
+    else:
+        order = np.argsort(key)
+        key = key[order]
+        new = np.r_[True, key[1:] != key[:-1]]
+        del key
+        g, v = group[order], values[order]
     g, v = g[new], v[new]
     counts = np.bincount(g, minlength=n_groups)
     return split_groups(v.tolist(), counts), counts
@@ -246,21 +254,59 @@ def evidence_per_group(
     group: np.ndarray, mov: np.ndarray, amount: np.ndarray, ts: np.ndarray, n_groups: int, limit: int
 ) -> list[tuple[int, ...]]:
     """Evidence of many findings at once: per group at most ``limit`` movement rows (the largest
-    amounts), distinct, in time order. Vectorised version of :func:`limit_evidence`."""
+    amounts, ties by movement row), distinct, in time order. Vectorised version of
+    :func:`limit_evidence`."""
     if len(group) == 0:
         return [() for _ in range(n_groups)]
-    order = np.lexsort((mov, group))
-    g, mv = group[order], mov[order]
-    first = np.r_[True, (g[1:] != g[:-1]) | (mv[1:] != mv[:-1])]
-    order = order[first]
-    order = order[np.lexsort((mov[order], -amount[order], group[order]))]
-    g = group[order]
-    starts = np.searchsorted(g, np.arange(n_groups))
-    rank = np.arange(len(g)) - starts[g]
-    keep = order[rank < limit]
-    keep = keep[np.lexsort((mov[keep], ts[keep], group[keep]))]
+    key = _pack((group, mov))
+    if key is None:
+        order = np.lexsort((mov, group))
+        g, mv = group[order], mov[order]
+        first = np.r_[True, (g[1:] != g[:-1]) | (mv[1:] != mv[:-1])]
+        del g, mv
+    else:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.r_[True, key[1:] != key[:-1]]
+    del key
+    order = order[first]  # distinct (group, movement), by group
+    cnt = np.bincount(group[order], minlength=n_groups)
+    big = cnt[group[order]] > limit
+    if big.any():  # only groups over the limit need the ranking by amount
+        ob = order[big]
+        ob = ob[np.lexsort((mov[ob], -amount[ob], group[ob]))]
+        gb = group[ob]
+        rank = np.arange(len(gb)) - np.searchsorted(gb, gb, side="left")
+        keep = np.concatenate([order[~big], ob[rank < limit]])
+        del ob, gb, rank
+    else:
+        keep = order
+    del order, big
+    key = _pack((group[keep], ts[keep], mov[keep]))
+    keep = keep[np.lexsort((mov[keep], ts[keep], group[keep])) if key is None else np.argsort(key)]
     counts = np.bincount(group[keep], minlength=n_groups)
     return split_groups(mov[keep].tolist(), counts)
+
+
+def _pack(cols: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """One int64 key ordering like ``np.lexsort(cols[::-1])`` (first column major), or ``None``
+    when the integer columns' ranges do not fit 63 bits together."""
+    lows, spans = [], []
+    size = 1
+    for c in cols:
+        if c.dtype.kind not in "iu":
+            return None
+        lo, hi = int(c.min()), int(c.max())
+        lows.append(lo)
+        spans.append(hi - lo + 1)
+        size *= hi - lo + 1
+    if size >= 2**62:
+        return None
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for c, lo, span in zip(cols, lows, spans):
+        key *= span
+        key += c.astype(np.int64) - lo
+    return key
 
 
 def limit_evidence(mov: np.ndarray, amount: np.ndarray, ts: np.ndarray, limit: int) -> tuple[int, ...]:

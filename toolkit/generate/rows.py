@@ -14,21 +14,14 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from loaders.formats import NATIVE_CHANNELS
 from toolkit.generate.population import RATES, Population
 
 __all__ = ["Block", "concat", "RowBuilder", "CHANNELS", "CH", "DEPOSIT", "TRANSFER", "WITHDRAWAL"]
 
 DEPOSIT, TRANSFER, WITHDRAWAL = 0, 1, 2
-CHANNELS: tuple[str, ...] = (
-    "cash",
-    "wire",
-    "ach",
-    "card",
-    "cheque",
-    "cross_border",
-    "crypto",
-    "purchase",
-)
+#: the channels the native loader accepts: the generator writes nothing the loader would reject
+CHANNELS: tuple[str, ...] = NATIVE_CHANNELS
 CH: dict[str, int] = {c: i for i, c in enumerate(CHANNELS)}
 
 

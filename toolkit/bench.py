@@ -323,7 +323,7 @@ def _load(settings: Settings, transfers: int, d: Path, progress: Callable[[str],
         with MemorySampler(settings) as sampler:
             sampler.reset()
             t = time.perf_counter()
-            summary = load_path(db, d, batch_size=settings.load.batch_size, max_amount=settings.load.max_amount,
+            summary = load_path(db, d, batch_size=settings.load.batch_size, writers=settings.load.writers, max_amount=settings.load.max_amount,
                                 rejects=d.parent / f"{d.name}.rejects.csv")
             seconds = time.perf_counter() - t
             py, heap, rss = sampler.peaks()

@@ -118,6 +118,7 @@ class LoadSettings:
     """Bulk loading."""
 
     batch_size: int = 20000
+    writers: int = 2  # concurrent write transactions of a load
     max_amount: float = 1e11  # an amount above this is "absurd" and rejected
 
 

@@ -634,7 +634,7 @@ def evaluate(
             t = time.perf_counter()
             clear_database(db)
             init_schema(db)
-            load_path(db, d, batch_size=settings.load.batch_size, max_amount=settings.load.max_amount,
+            load_path(db, d, batch_size=settings.load.batch_size, writers=settings.load.writers, max_amount=settings.load.max_amount,
                       rejects=d.parent / f"{d.name}.rejects.csv")
             t_load = time.perf_counter() - t
             r = evaluate_loaded(db, settings, spec.name, "generated", True, methods, out, step)

@@ -130,7 +130,7 @@ def _refresh(settings: Settings, inbox: Path, all_accounts: bool, result: Refres
                 continue
             try:
                 s = load_path(db, item, since=result.watermark_before, max_rejects=max_rejects,
-                              rejects=str(item) + ".rejects.csv", batch_size=settings.load.batch_size,
+                              rejects=str(item) + ".rejects.csv", batch_size=settings.load.batch_size, writers=settings.load.writers,
                               max_amount=settings.load.max_amount)
             except RejectsExceeded as exc:
                 s = exc.summary  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def load(
             try:
                 summary = load_path(
                     db, path, fmt=fmt, rejects=rejects, max_rejects=max_rejects,
-                    create_missing=create_missing, batch_size=batch_size or s.load.batch_size,
+                    create_missing=create_missing, batch_size=batch_size or s.load.batch_size, writers=s.load.writers,
                     max_amount=s.load.max_amount, progress=advance, on_file=on_file,
                 )
             except RejectsExceeded as exc:

@@ -27,13 +27,14 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from loaders import canonical as C
 from loaders import formats as F
 from loaders.read import ROW, Chunk, iter_chunks, read_header
 from loaders.validate import REJECT_COLUMNS, Checked, DuplicateTracker, check_accounts, check_movements
 from toolkit.admin import init_schema
+from toolkit.concurrent_writes import ConcurrentWriter
 from toolkit.db import Database
 from toolkit.errors import LoadError, QueryError, RejectsExceeded
 
@@ -203,66 +204,16 @@ def _send(db: Database, query: str, params: dict[str, list], fallback: str | Non
     return int(row["written"]) if row else 0
 
 
-class _Writer:
-    """Sends batches on ``writers`` concurrent transactions while the caller parses the next chunk.
-
-    Why: a single writer leaves one of the server's cores idle and the server idle while Python
-    parses; two writers took a 600k-transfer first load from 40 s to about 15 s on a 2-core machine
-    (each batch is still one managed transaction, retried whole on a transient error such as a
-    deadlock, so exactly-once holds). At most ``2 * writers`` batches are in flight, which bounds
-    memory. Counts come back through ``on_done`` (called under :attr:`lock`); :meth:`drain` is the
-    barrier a caller needs before rows that depend on earlier ones (movements after accounts).
-    """
+class _Writer(ConcurrentWriter):
+    """The load's writer: batches of one query (with the first-load fallback) on the database."""
 
     def __init__(self, db: Database, writers: int = 2) -> None:
-        import threading
-
+        super().__init__(writers, name="aml-load")
         self.db = db
-        self.writers = max(1, writers)
-        self._pool = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="aml-load")
-        self._slots = threading.BoundedSemaphore(2 * self.writers)
-        self.lock = threading.Lock()
-        self._pending: list[Future] = []
 
-    def submit(self, query: str, params: dict[str, list], fallback: str | None = None,
-               on_done: Callable[[int], None] | None = None) -> Future:
-        self._slots.acquire()
-        self._reap()
-
-        def job() -> int:
-            try:
-                n = _send(self.db, query, params, fallback)
-                if on_done is not None:
-                    with self.lock:
-                        on_done(n)
-                return n
-            finally:
-                self._slots.release()
-
-        fut = self._pool.submit(job)
-        self._pending.append(fut)
-        return fut
-
-    def _reap(self) -> None:
-        """Surface a failed batch as soon as possible (and forget finished ones)."""
-        keep = []
-        for f in self._pending:
-            if f.done():
-                f.result()
-            else:
-                keep.append(f)
-        self._pending = keep
-
-    def drain(self) -> None:
-        pending, self._pending = self._pending, []
-        for f in pending:
-            f.result()
-
-    def close(self) -> None:
-        try:
-            self.drain()
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def send(self, query: str, params: dict[str, list], fallback: str | None = None,
+             on_done: Callable[[int], None] | None = None) -> Future:
+        return self.submit(lambda: _send(self.db, query, params, fallback), on_done)
 
 
 def _write(w: _Writer, query: str, frame: pd.DataFrame, cols: dict[str, str], batch_size: int,
@@ -281,7 +232,7 @@ def _write(w: _Writer, query: str, frame: pd.DataFrame, cols: dict[str, str], ba
             if progress:
                 progress(rows)
 
-        futures.append(w.submit(query, _lists(part, cols), fallback, done))
+        futures.append(w.send(query, _lists(part, cols), fallback, done))
     return futures
 
 

@@ -9,9 +9,10 @@
 MATCH (f:Flag)-[:FLAGS]->(a:Account {id: $account_id})
 MATCH (r:DetectionRun {id: f.runId}) WHERE r.status = 'complete'
 CALL (f) {
-  OPTIONAL MATCH (f)-[:INVOLVES]->(o:Account)
-  WITH o ORDER BY o.id
-  RETURN collect(o.id) AS otherAccounts
+  // every involved account is in f.accounts (flags of older runs: their INVOLVES edges)
+  UNWIND coalesce(f.accounts, [(f)-[:INVOLVES]->(o:Account) | o.id]) AS other
+  WITH other ORDER BY other
+  RETURN collect(other) AS otherAccounts
 }
 RETURN f.rule AS rule, f.value AS value, f.threshold AS threshold, f.score AS score,
        f.movements AS movements, otherAccounts, f.windowStart AS windowStart, f.windowEnd AS windowEnd,

@@ -105,6 +105,9 @@ def small(db):
                 details={"length": 3, "span_s": 7200, "window_s": 30 * 86400}),
         Finding("large_amount", idx["D"], (3,), 50000.0, 10000.0, score=1.0),
         Finding("large_amount", idx["A"], (0,), 100.0, 50.0, score=0.5),
+        # a weak typology hit: its counterparties are stored on the flag, without edges
+        Finding("cycle", idx["B"], (1, 2, 0), 3.0, 2.0, accounts=(idx["C"], idx["A"]), score=0.01,
+                details={"length": 3, "span_s": 7200, "window_s": 30 * 86400}),
     ]
     with detection_run(db, "test-typologies", {"t": 1}) as run:
         write_findings(db, run, net, findings)
@@ -132,6 +135,19 @@ def test_flags_read_back_equal_the_in_memory_findings(small):
         by_id_b = dict(zip(b.ids, b.score))
         assert by_id_a == pytest.approx(by_id_b)
         assert by_id_a["A"] > by_id_a["D"] > 0 and by_id_a["E"] == 0
+
+
+def test_weak_typology_hits_keep_their_accounts_without_edges(small):
+    db, _net, _f = small
+    rows = db.cypher("MATCH (f:Flag)-[:FLAGS]->(a:Account) WHERE f.rule = 'cycle' "
+                     "RETURN a.id AS account, f.score AS score, f.accounts AS accounts, "
+                     "[(f)-[:INVOLVES]->(o) | o.id] AS edges ORDER BY account")
+    assert [(r["account"], r["score"], r["accounts"], sorted(r["edges"])) for r in rows] == [
+        ("A", 0.8, ["B", "C"], ["B", "C"]),  # strong: drawn
+        ("B", 0.01, ["C", "A"], []),  # under LINK_FLOOR (0.05): listed only
+    ]
+    saved = db.run("saved/account_flags", account_id="B")
+    assert [(r["rule"], r["otherAccounts"]) for r in saved] == [("cycle", ["A", "C"])]
 
 
 def test_score_job_writes_every_account(small):

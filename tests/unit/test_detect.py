@@ -867,3 +867,24 @@ def test_group_sums_match_ndarray_sum_bit_for_bit():
         starts = np.cumsum(counts) - counts
         want = np.array([vals[s : s + c].sum() for s, c in zip(starts, counts)])
         assert np.array_equal(group_sums(vals, counts), want)
+
+
+def test_recurring_cycles_are_discounted():
+    # Ring a-b-c closes once; ring x-y-z closes four times (a supply loop). Same shape, same hit
+    # score, same rarity: with cycle_recurrence 1 each hit of the busy ring counts 1/4.
+    from toolkit.findings import Finding
+
+    det = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05}
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.8, details=det)]
+    fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
+    n = 1000
+    j = TYPOLOGY_IDS.index("cycle")
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0))
+    r = on.finding_rarity[0]
+    assert 0 < r < 1 and np.allclose(on.finding_rarity, r)
+    for a in (0, 1, 2):
+        assert on.by_typology[a, j] == pytest.approx(0.8 * r) == pytest.approx(off.by_typology[a, j])
+    for a in (3, 4, 5):
+        assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r / 4) ** 1.5)
+        assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)

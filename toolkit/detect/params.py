@@ -106,6 +106,10 @@ class TypologyParams:
     member_weight : float, default 0.5
         Account score: weight of a finding for the other accounts of a scatter-gather
         (intermediates and sink). Cycle members always get full weight (a cycle has no hub).
+    cycle_recurrence : float, default 1.0
+        Account score: a cycle hit counts ``m ** -cycle_recurrence`` times its score, where ``m``
+        is the most cycle hits any of its members is on (firms trading all year close loops
+        again and again; a laundering ring is one episode). 0 turns the discount off.
     usd_rates : mapping or None, default None
         USD per unit of currency, so amounts in different currencies compare;
         ``None`` = :data:`toolkit.currency.USD_RATES`.
@@ -131,6 +135,7 @@ class TypologyParams:
     evidence_limit: int = 50
     rare_share: float = 0.001
     member_weight: float = 0.5
+    cycle_recurrence: float = 1.0
     usd_rates: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
@@ -149,6 +154,7 @@ class TypologyParams:
         _real(self, "episode_link_weight", lo=0.0, hi=1.0)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
+        _real(self, "cycle_recurrence", lo=0.0, hi=4.0)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

@@ -34,6 +34,7 @@ from toolkit.detect import (
     run_typologies,
     score_accounts,
 )
+from toolkit.detect.layering import episode_links, pass_episodes
 
 P = TypologyParams()
 
@@ -628,6 +629,54 @@ def walk_nets(draw) -> Network:
     return Network.from_rows([{"id": f"a{i}"} for i in range(n)], rows)
 
 
+def test_episode_links_join_bursts_of_the_same_money():
+    # m: cash 1000 in, 970 to h 6 h later (ratio 0.97 = 1 - fee: match 1, nothing else: burst 1).
+    # h: 970 in, 940.9 out in cash (ratio 0.97). The transfer m -> h lies in both best episode
+    # windows: link sqrt(1 * 1) = 1 for both. x bursts alone (cash in, cash out): link 0.
+    # y pays z 2000 and z keeps it: no episode on either side, no link.
+    rows = [
+        {"id": "d1", "kind": "deposit", "to": "m", "amount": 1000.0, "ts": T0},
+        {"id": "t1", "from": "m", "to": "h", "amount": 970.0, "ts": T0 + 6 * HOUR},
+        {"id": "w1", "kind": "withdrawal", "from": "h", "amount": 940.9, "ts": T0 + 12 * HOUR},
+        {"id": "d2", "kind": "deposit", "to": "x", "amount": 500.0, "ts": T0},
+        {"id": "w2", "kind": "withdrawal", "from": "x", "amount": 485.0, "ts": T0 + HOUR},
+        {"id": "t2", "from": "y", "to": "z", "amount": 2000.0, "ts": T0 + 20 * DAY},
+    ]
+    net = Network.from_rows([{"id": a} for a in ["m", "h", "x", "y", "z"]], rows)
+    view = FlowView.from_network(net)
+    ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
+    np.testing.assert_allclose(ep.strength, [1.0, 1.0, 1.0, 0.0, 0.0], atol=1e-9)
+    link = episode_links(view, ep)
+    np.testing.assert_allclose(link, [1.0, 1.0, 0.0, 0.0, 0.0], atol=1e-9)
+    det = detect_layering(view, P)
+    np.testing.assert_allclose(det.stats["episode_linked"], [1.0, 1.0, 1.0, 0.0, 0.0], atol=1e-9)
+    by = {f.account: f for f in det.findings}
+    assert by[0].details["episode_link"] == pytest.approx(1.0) and by[2].details["episode_link"] == 0.0
+
+
+def test_episode_link_raises_a_weak_burst():
+    # w's episode is weak (it also moves 400 elsewhere in the period, so its burst is modest);
+    # the money it forwards lands inside h's strong episode: linked = 1 - (1 - s_w)(1 - sqrt(s_w s_h)).
+    rows = [
+        {"id": "d0", "kind": "deposit", "to": "w", "amount": 3000.0, "ts": T0 + 20 * DAY},
+        {"id": "w0", "kind": "withdrawal", "from": "w", "amount": 3000.0, "ts": T0 + 25 * DAY},
+        {"id": "d1", "kind": "deposit", "to": "w", "amount": 1000.0, "ts": T0},
+        {"id": "t1", "from": "w", "to": "h", "amount": 970.0, "ts": T0 + 6 * HOUR},
+        {"id": "w1", "kind": "withdrawal", "from": "h", "amount": 940.9, "ts": T0 + 12 * HOUR},
+    ]
+    net = Network.from_rows([{"id": a} for a in ["w", "h"]], rows)
+    view = FlowView.from_network(net)
+    ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
+    s_w, s_h = ep.strength
+    assert 0 < s_w < 0.9 and s_h == pytest.approx(1.0)
+    det = detect_layering(view, P)
+    want = 1.0 - (1.0 - s_w) * (1.0 - math.sqrt(s_w * s_h))
+    assert det.stats["episode_linked"][0] == pytest.approx(want)
+    assert det.stats["episode_linked"][0] > s_w
+    no_link = detect_layering(view, replace(P, episode_link_weight=0.0))
+    assert no_link.stats["episode_linked"][0] == pytest.approx(s_w)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(small_nets(max_acc=6, max_mov=24), walk_nets()))
 def test_layering_matches_fifo_simulation(net):
@@ -647,7 +696,18 @@ def test_layering_matches_fifo_simulation(net):
     # A layer is a whole-period pass-through account or one with a strong enough episode.
     strength = np.array([brute_episode(net, a, view.span, ORACLE) for a in range(len(net.accounts))])
     np.testing.assert_allclose(det.stats["episode_strength"], strength, atol=1e-9)
-    layer = pt.passing | (strength >= ORACLE.episode_min_strength)
+    # Episode links: a transfer inside both accounts' best episode windows, one by one.
+    ep = pass_episodes(view, ORACLE.episode_window_s, ORACLE.episode_fee, ORACLE.episode_tolerance)
+    link = np.zeros(len(net.accounts))
+    for _, s, t_, ts, _ in _transfers(net):
+        rel = ts - view.t0
+        if ep.strength[s] > 0 and ep.strength[t_] > 0 and all(ep.t_lo[x] <= rel <= ep.t_hi[x] for x in (s, t_)):
+            w = math.sqrt(ep.strength[s] * ep.strength[t_])
+            link[s], link[t_] = max(link[s], w), max(link[t_], w)
+    np.testing.assert_allclose(det.stats["episode_link"], link, atol=1e-12)
+    linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * link)
+    np.testing.assert_allclose(det.stats["episode_linked"], linked, atol=1e-9)
+    layer = pt.passing | (det.stats["episode_linked"] >= ORACLE.episode_min_strength)
     assert [f.account for f in det.findings] == list(np.flatnonzero(layer))
     want = brute_chains(net, layer, ORACLE.layering_max_dwell_s, ORACLE.layering_max_chain)
     assert list(det.stats["chain_length"]) == list(want)
@@ -706,7 +766,8 @@ def test_common_shape_is_down_weighted():
     f1 = r1.by_typology("fan_in")[0]
     f2 = [f for f in r2.by_typology("fan_in") if f.account == b][0]
     assert f1.score == pytest.approx(f2.score)  # the same hit ...
-    assert r1.account_score[a] > 1.5 * r2.account_score[b]  # ... counts less when common
+    j = TYPOLOGY_IDS.index("fan_in")
+    assert r1.scores.by_typology[a, j] > 1.5 * r2.scores.by_typology[b, j]  # ... counts less when common
     assert r1.scores.finding_rarity[0] > r2.scores.finding_rarity[0]
     # The mule is a fan_in hub and, forwarding 97 % within hours, a layer too: both are reasons.
     assert any(r.startswith("fan_in x1: 5 distinct senders") for r in r1.account_reasons[a])
@@ -806,3 +867,24 @@ def test_group_sums_match_ndarray_sum_bit_for_bit():
         starts = np.cumsum(counts) - counts
         want = np.array([vals[s : s + c].sum() for s, c in zip(starts, counts)])
         assert np.array_equal(group_sums(vals, counts), want)
+
+
+def test_recurring_cycles_are_discounted():
+    # Ring a-b-c closes once; ring x-y-z closes four times (a supply loop). Same shape, same hit
+    # score, same rarity: with cycle_recurrence 1 each hit of the busy ring counts 1/4.
+    from toolkit.findings import Finding
+
+    det = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05}
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.8, details=det)]
+    fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
+    n = 1000
+    j = TYPOLOGY_IDS.index("cycle")
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0))
+    r = on.finding_rarity[0]
+    assert 0 < r < 1 and np.allclose(on.finding_rarity, r)
+    for a in (0, 1, 2):
+        assert on.by_typology[a, j] == pytest.approx(0.8 * r) == pytest.approx(off.by_typology[a, j])
+    for a in (3, 4, 5):
+        assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r / 4) ** 1.5)
+        assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)

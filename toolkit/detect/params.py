@@ -92,6 +92,11 @@ class TypologyParams:
     episode_min_strength : float, default 0.3
         An account whose best episode has at least this strength (match times burst) is a
         layer, whatever its whole-period FIFO ratio.
+    episode_link_weight : float, default 1.0
+        Weight ``w`` of an account's episode link (:func:`toolkit.detect.layering.episode_links`:
+        a transfer to or from an account inside both accounts' best episodes) in its episodic
+        strength ``1 - (1 - episode strength) * (1 - w * link)``. Mules pass money to collectors
+        who are bursting at the same moment; honest bursts are seldom joined up. 0 ignores links.
     evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
@@ -101,6 +106,10 @@ class TypologyParams:
     member_weight : float, default 0.5
         Account score: weight of a finding for the other accounts of a scatter-gather
         (intermediates and sink). Cycle members always get full weight (a cycle has no hub).
+    cycle_recurrence : float, default 1.0
+        Account score: a cycle hit counts ``m ** -cycle_recurrence`` times its score, where ``m``
+        is the most cycle hits any of its members is on (firms trading all year close loops
+        again and again; a laundering ring is one episode). 0 turns the discount off.
     usd_rates : mapping or None, default None
         USD per unit of currency, so amounts in different currencies compare;
         ``None`` = :data:`toolkit.currency.USD_RATES`.
@@ -122,9 +131,11 @@ class TypologyParams:
     episode_fee: float = 0.03
     episode_tolerance: float = 0.10
     episode_min_strength: float = 0.3
+    episode_link_weight: float = 1.0
     evidence_limit: int = 50
     rare_share: float = 0.001
     member_weight: float = 0.5
+    cycle_recurrence: float = 1.0
     usd_rates: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
@@ -140,8 +151,10 @@ class TypologyParams:
         _real(self, "episode_fee", lo=0.0, hi=1.0, hi_open=True)
         _real(self, "episode_tolerance", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "episode_min_strength", lo=0.0, hi=1.0, lo_open=True)
+        _real(self, "episode_link_weight", lo=0.0, hi=1.0)
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
+        _real(self, "cycle_recurrence", lo=0.0, hi=4.0)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

@@ -24,9 +24,13 @@ rarity). ``q`` is compared on a 0.01 grid.
 
 ``rarity(f) = clip(log p(f) / log rare_share, 0, 1)``: 1 when at most ``rare_share`` of the
 population shows the shape (default 0.1%), 0 when every active account does, logarithmic in
-between (a shape 10x rarer gains the same amount).
+between (a shape 10x rarer gains the same amount). Layering hits keep rarity 1: their score is
+already a burst over the account's own usual flow, corroborated by an episode link
+(:data:`_SELF_CALIBRATED`).
 
-``e(f, a) = score(f) * rarity(f) * weight(f, a)``: weight 1 for the finding's ``account`` and for
+``e(f, a) = score(f) * rarity(f) * recurrence(f) * weight(f, a)``, where ``recurrence(f)`` is 1
+except for cycles: ``m ** -cycle_recurrence`` with ``m`` the most cycle hits any member of the
+cycle is on (supply loops between firms close all year; a laundering ring once). ``weight``: weight 1 for the finding's ``account`` and for
 every member of a cycle, :attr:`~TypologyParams.member_weight` for the intermediates and sink of
 a scatter-gather, 0 for anyone else (a fan's counterparties are not accused by the fan).
 
@@ -64,6 +68,13 @@ __all__ = ["AccountScores", "score_accounts", "shape_of"]
 
 _TYP_INDEX = {t: i for i, t in enumerate(TYPOLOGY_IDS)}
 _Q_BINS = 100
+#: Typologies whose hit score is already measured against the account's own usual flow and
+#: corroborated by a second account: layering's episode strength is a burst over the account's
+#: usual flow, raised by an episode link (both accounts bursting as the money passes). Their
+#: population rarity is not applied (rarity 1): on the 200k evaluation sets (medium hardness) it
+#: lowered the combined PR-AUC from 0.85/0.84/0.81 to 0.80/0.77/0.78, because the shape (chain
+#: length, strength) of a mule is common among honest accounts with a weak episode.
+_SELF_CALIBRATED = np.array([_TYP_INDEX["layering"]], dtype=np.int64)
 
 
 def shape_of(f: Finding) -> tuple[float, float]:
@@ -144,6 +155,32 @@ def _commonness(typ: np.ndarray, shapes: np.ndarray, h_find: np.ndarray, h_acc: 
     return np.clip(p, 0.0, 1.0)
 
 
+def _cycle_recurrence(is_cycle: np.ndarray, att_f: np.ndarray, att_a: np.ndarray, n_accounts: int,
+                      gamma: float) -> np.ndarray:
+    """Per finding, ``m ** -gamma`` for cycles (1 for the other typologies), where ``m`` is the
+    largest number of cycle hits any member of the cycle is on.
+
+    Why: firms that trade with each other close supply loops all year; the members of such a
+    loop sit on dozens to hundreds of cycles. A laundering ring is one episode: its members are
+    on one or two. Measured on the 200k evaluation sets (medium and high hardness): every cycle
+    hit of a laundering ring had members on at most 7 cycles (median 1), the honest hits' busiest
+    member a median of 949.
+    """
+    out = np.ones(len(is_cycle))
+    if gamma <= 0 or not is_cycle.any():
+        return out
+    sel = is_cycle[att_f]
+    f, a = att_f[sel], att_a[sel]
+    pairs = np.unique(f * np.int64(n_accounts) + a)  # each (finding, account) once
+    f, a = pairs // n_accounts, pairs % n_accounts
+    per_acc = np.bincount(a, minlength=n_accounts)
+    m = np.zeros(len(is_cycle), dtype=np.int64)
+    np.maximum.at(m, f, per_acc[a])
+    hit = is_cycle & (m > 0)
+    out[hit] = m[hit].astype(np.float64) ** -gamma
+    return out
+
+
 def score_accounts(
     findings: Sequence[Finding],
     n_accounts: int,
@@ -203,12 +240,15 @@ def score_accounts(
     holder = np.concatenate([np.ones(nf, dtype=bool), m_cyc])
     pc = _commonness(typ, shapes, att_f[holder], att_a[holder], n_active)
     rr = np.clip(np.log(pc) / np.log(p.rare_share), 0.0, 1.0)
+    rr[np.isin(typ, _SELF_CALIBRATED)] = 1.0
     common[pos], rarity[pos] = pc, rr
+
+    recur = _cycle_recurrence(typ == cyc, att_f, att_a, n_accounts, p.cycle_recurrence)
 
     keep = att_w > 0
     att_f, att_a, att_w = att_f[keep], att_a[keep], att_w[keep]
     att_t = typ[att_f]
-    ev = np.clip(fscore[att_f] * rr[att_f] * att_w, 0.0, 1.0)
+    ev = np.clip(fscore[att_f] * rr[att_f] * recur[att_f] * att_w, 0.0, 1.0)
     best = np.zeros((n_accounts, n_typ))
     np.maximum.at(best, (att_a, att_t), ev)
     np.add.at(hits, (att_a, att_t), 1)

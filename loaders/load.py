@@ -35,8 +35,9 @@ from loaders.read import ROW, Chunk, iter_chunks, read_header
 from loaders.validate import REJECT_COLUMNS, Checked, DuplicateTracker, check_accounts, check_movements
 from toolkit.admin import init_schema
 from toolkit.concurrent_writes import ConcurrentWriter
+from loaders.bulk import ImportSink, bulk_unavailable, import_workdir, run_import
 from toolkit.db import Database
-from toolkit.errors import LoadError, QueryError, RejectsExceeded
+from toolkit.errors import ConfigError, LoadError, QueryError, RejectsExceeded
 
 __all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "FORMATS"]
 
@@ -67,6 +68,8 @@ class LoadSummary:
     files: list[FileSummary] = field(default_factory=list)
     rejects_path: str | None = None
     seconds: float = 0.0
+    route: str = "bolt"
+    import_seconds: dict = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
@@ -99,6 +102,7 @@ class LoadSummary:
             "rows": self.rows,
             "seconds": round(self.seconds, 3),
             "rejects": self.rejects_path if self.rejected else None,
+            "route": self.route,
             "files": [f.__dict__ for f in self.files],
         }
 
@@ -184,7 +188,9 @@ def _lists(frame: pd.DataFrame, cols: dict[str, str]) -> dict[str, list]:
     out = {}
     for param, col in cols.items():
         values = frame[col]
-        if values.dtype == object:
+        # pandas' string dtype holds missing values as NaN: they must reach Cypher as null, not
+        # as the float NaN (the account property `customer` was stored as NaN before this)
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             out[param] = [None if v is None or v == "" or (isinstance(v, float) and np.isnan(v)) else v
                           for v in values.tolist()]
         else:
@@ -295,6 +301,9 @@ def load_path(
     on_file: Callable[[Path, str, int | None], None] | None = None,
     since: int | None = None,
     writers: int = 2,
+    route: str = "bolt",
+    import_min_rows: int = 1_000_000,
+    on_step: Callable[[str], None] | None = None,
 ) -> LoadSummary:
     """Load a file or a directory of files into the configured database.
 
@@ -318,6 +327,12 @@ def load_path(
         the refresh job passes its watermark.
     writers : int
         Concurrent write transactions (``[load] writers``); 1 writes batch after batch.
+    route : 'bolt', 'import' or 'auto'
+        'import' loads into an empty local database with neo4j-admin (:mod:`loaders.bulk`: the
+        server is stopped and started again), and fails with the reason when it cannot; 'auto'
+        takes that route when it can and the files hold at least ``import_min_rows`` rows.
+    on_step : callable, optional
+        Called with a message at each step of the import route (stop, import, start).
 
     Raises
     ------
@@ -335,7 +350,9 @@ def load_path(
     summary = LoadSummary(rejects_path=str(rej.path))
     known = _known_accounts(db)
     amlsim_base = C.amlsim_base_date(path if path.is_dir() else path.parent)
-    w = _Writer(db, writers)
+    work = _import_route(db, plan, route, import_min_rows, since)
+    w = ImportSink(Path(work.name), db) if work is not None else _Writer(db, writers)
+    summary.route = "import" if work is not None else "bolt"
     try:
         for file, role in plan:
             fs = FileSummary(str(file), role)
@@ -343,18 +360,26 @@ def load_path(
             if on_file:
                 on_file(file, role, _estimate_rows(file))
             if role == "native_alerts":
-                _load_alerts(db, file, fs, batch_size)
+                _load_alerts(w, file, fs, batch_size)
+                w.drain()
             else:
                 known = _load_file(w, file, role, fs, rej, known, create_missing, batch_size,
                                    chunk_rows, max_amount, amlsim_base, progress, since)
                 w.drain()  # a file's rows are in before the next file's (movements need accounts)
             fs.seconds = time.perf_counter() - t_file
             summary.files.append(fs)
+        if work is not None:
+            summary.import_seconds = run_import(db.settings, w, on_step)
+            db.reconnect()
+            init_schema(db)
+            w.replay(db)
     finally:
         try:
             w.close()
         finally:
             rej.close()
+            if work is not None:
+                work.cleanup()
     summary.seconds = time.perf_counter() - t0
     if summary.rejected > max_rejects:
         exc = RejectsExceeded(summary.line() + f" (more than --max-rejects {max_rejects})")
@@ -389,6 +414,34 @@ def _columns_for(role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     req = ("Timestamp", "From Bank", "Account", "To Bank", "Account.1", "Amount Received",
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format")
     return req, ("Is Laundering",)
+
+
+def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_rows: int,
+                  since: int | None):
+    """The scratch directory of the import route when this load takes it, else None."""
+    if route not in ("bolt", "import", "auto"):
+        raise ConfigError(f"unknown load route {route!r} (expected bolt, import or auto)")
+    if route == "bolt":
+        return None
+    roles = [r for _f, r in plan]
+    why = None
+    if since is not None:
+        why = "a refresh (--since) adds to a graph"
+    elif len(roles) != len(set(roles)):
+        why = "two files of the same role (ids could repeat across them)"
+    else:
+        why = bulk_unavailable(db, db.settings)
+    if why is None and route == "auto":
+        rows = sum(_estimate_rows(f) or 0 for f, _r in plan)
+        if rows < min_rows:
+            why = f"about {rows:,} rows, fewer than [load] import_min_rows ({min_rows:,})"
+    if why is not None:
+        if route == "import":
+            raise ConfigError(f"cannot load with neo4j-admin import: {why}")
+        log.info("load route bolt: %s", why)
+        return None
+    plan_dir = plan[0][0].parent
+    return import_workdir(plan_dir)
 
 
 def _load_file(w, file, role, fs, rej, known, create_missing, batch_size, chunk_rows, max_amount,
@@ -484,7 +537,7 @@ def _malformed(chunk: Chunk, rej: _Rejects, fs: FileSummary) -> None:
     fs.rejected += len(rows)
 
 
-def _load_alerts(db: Database, file: Path, fs: FileSummary, batch_size: int) -> None:
+def _load_alerts(w, file: Path, fs: FileSummary, batch_size: int) -> None:
     frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     C.check_columns(file, list(frame.columns), F.NATIVE_ALERT_COLUMNS, ())
     sep = F.NATIVE_LIST_SEPARATOR
@@ -497,6 +550,9 @@ def _load_alerts(db: Database, file: Path, fs: FileSummary, batch_size: int) -> 
     fs.rows = len(frame)
     for start in range(0, len(frame), batch_size):
         part = {k: v[start : start + batch_size] for k, v in params.items()}
-        row = db.run_one("load/alerts", **part)
-        fs.loaded += int(row["written"]) if row else 0
-    fs.already_present = fs.rows - fs.loaded
+
+        def done(n: int, rows: int = len(part["id"])) -> None:
+            fs.loaded += n
+            fs.already_present += rows - n
+
+        w.send("load/alerts", part, None, done)

@@ -157,6 +157,10 @@ class MemorySampler:
             heap = float(rows[0]["used"]) / 1e6 if rows and rows[0]["used"] is not None else None
         except Exception:  # noqa: BLE001 - sampling must never break the measured run
             heap = None
+            if self._db is not None:  # e.g. the server restarted for an import: a new driver next time
+                with contextlib.suppress(Exception):
+                    self._db.close()
+                self._db = None
         rss = None
         if self._server_pid:
             from toolkit.server import _rss_mb
@@ -323,7 +327,7 @@ def _load(settings: Settings, transfers: int, d: Path, progress: Callable[[str],
         with MemorySampler(settings) as sampler:
             sampler.reset()
             t = time.perf_counter()
-            summary = load_path(db, d, batch_size=settings.load.batch_size, writers=settings.load.writers, max_amount=settings.load.max_amount,
+            summary = load_path(db, d, batch_size=settings.load.batch_size, writers=settings.load.writers, route=settings.load.route, import_min_rows=settings.load.import_min_rows, max_amount=settings.load.max_amount,
                                 rejects=d.parent / f"{d.name}.rejects.csv")
             seconds = time.perf_counter() - t
             py, heap, rss = sampler.peaks()

@@ -119,6 +119,8 @@ class LoadSettings:
 
     batch_size: int = 20000
     writers: int = 2  # concurrent write transactions of a load
+    route: str = "auto"  # bolt | import | auto (loaders/bulk.py)
+    import_min_rows: int = 1_000_000  # auto takes neo4j-admin import from this many rows on
     max_amount: float = 1e11  # an amount above this is "absurd" and rejected
 
 

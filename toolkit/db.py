@@ -172,6 +172,14 @@ class Database:
             raise QueryError(f"query failed ({exc.code}): {exc.message}") from None
         return [dict(zip(keys, r.values())) for r in records]
 
+    def reconnect(self) -> None:
+        """Replace the driver by a new one. Needed after the database was replaced underneath
+        (``neo4j-admin database import``): the old driver's bookmarks name transactions the new
+        store never had, and every query would wait for them until it timed out."""
+        fresh = connect(self.settings)
+        old, self.driver = self.driver, fresh.driver
+        old.close()
+
     def close(self) -> None:
         self.driver.close()
 

@@ -27,6 +27,11 @@ def load(
     max_rejects: int = typer.Option(0, "--max-rejects", help="Rejected rows allowed before the exit status is non-zero."),
     create_missing: bool = typer.Option(False, "--create-missing", help="Create placeholder accounts for unknown account ids."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows per UNWIND transaction (default from [load])."),
+    route: Optional[str] = typer.Option(
+        None, "--route",
+        help="bolt, import or auto (default [load] route = auto): 'import' loads into an empty local "
+             "database with neo4j-admin, stopping and restarting the server; 'auto' does so from "
+             "[load] import_min_rows rows on."),
     json_: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Load accounts and movements, exactly once; every bad row goes to the rejects file."""
@@ -49,6 +54,8 @@ def load(
                 summary = load_path(
                     db, path, fmt=fmt, rejects=rejects, max_rejects=max_rejects,
                     create_missing=create_missing, batch_size=batch_size or s.load.batch_size, writers=s.load.writers,
+                    route=route or s.load.route, import_min_rows=s.load.import_min_rows,
+                    on_step=lambda m: err_console.print(m, markup=False),
                     max_amount=s.load.max_amount, progress=advance, on_file=on_file,
                 )
             except RejectsExceeded as exc:

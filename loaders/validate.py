@@ -219,6 +219,15 @@ def _truth(frame: pd.DataFrame, typed: pd.DataFrame, r: _Reasons) -> None:
     typed["alert_id"] = _optional(frame, "alert_id")
 
 
+def _member(values: pd.Series, known: pd.Index) -> np.ndarray:
+    """``values.isin(known)``, by the known index's hash table. Why: for pandas' Arrow-backed
+    strings, ``isin`` rebuilds the set value by value on every call (2.5 of the 10 s that
+    validating 0.7M movements took); the index builds its table once and keeps it."""
+    if not known.is_unique:
+        known = known.unique()
+    return known.get_indexer(values.astype(object)) >= 0
+
+
 def check_movements(
     frame: pd.DataFrame,
     path: str,
@@ -262,8 +271,8 @@ def check_movements(
     channel = channel.where(channel != "", "unknown")
 
     notes: dict = {}
-    src_known = (src == "") | src.isin(known_accounts)
-    dst_known = (dst == "") | dst.isin(known_accounts)
+    src_known = (src == "") | _member(src, known_accounts)
+    dst_known = (dst == "") | _member(dst, known_accounts)
     if create_missing:
         ok = r.ok
         miss_src = ok & ~src_known.to_numpy()

@@ -62,8 +62,9 @@ _MOVE_QUERIES = {
 }
 
 
-def bulk_unavailable(db: Database, settings: Settings) -> str | None:
-    """Why the import route cannot be taken now (None: it can)."""
+def bulk_unavailable(db: Database, settings: Settings, allow_data: bool = False) -> str | None:
+    """Why the import route cannot be taken now (None: it can). ``allow_data``: the caller
+    has consent to replace a database that holds data (``aml bench --yes``)."""
     from toolkit import server as srv
 
     if not settings.neo4j.is_local:
@@ -75,6 +76,8 @@ def bulk_unavailable(db: Database, settings: Settings) -> str | None:
         return "the configured Bolt port is not the local server's"
     if settings.neo4j.database != "neo4j":
         return "only the default database 'neo4j' can be imported into (Community)"
+    if allow_data:
+        return None
     row = db.cypher("MATCH (a:Account) WITH count(a) AS accounts "
                     "OPTIONAL MATCH ()-[m:TRANSFER|DEPOSIT|WITHDRAWAL]->() "
                     "RETURN accounts, count(m) AS movements")[0]

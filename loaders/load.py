@@ -39,7 +39,7 @@ from loaders.bulk import ImportSink, bulk_unavailable, import_workdir, run_impor
 from toolkit.db import Database
 from toolkit.errors import ConfigError, LoadError, QueryError, RejectsExceeded
 
-__all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "FORMATS"]
+__all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "estimate_rows", "FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +304,7 @@ def load_path(
     route: str = "bolt",
     import_min_rows: int = 1_000_000,
     on_step: Callable[[str], None] | None = None,
+    replace: bool = False,
 ) -> LoadSummary:
     """Load a file or a directory of files into the configured database.
 
@@ -333,6 +334,8 @@ def load_path(
         takes that route when it can and the files hold at least ``import_min_rows`` rows.
     on_step : callable, optional
         Called with a message at each step of the import route (stop, import, start).
+    replace : bool
+        The import route may replace a database that holds data (the caller asked the user).
 
     Raises
     ------
@@ -346,11 +349,12 @@ def load_path(
     path = Path(path)
     plan = plan_files(path, fmt)
     init_schema(db)
+    work = _import_route(db, plan, route, import_min_rows, since, replace)
     rej = _Rejects(Path(rejects) if rejects else Path(str(path).rstrip("/") + ".rejects.csv"))
     summary = LoadSummary(rejects_path=str(rej.path))
-    known = _known_accounts(db)
+    # an import replaces the database: only the accounts of these files will exist
+    known = pd.Index([], dtype=object) if work is not None else _known_accounts(db)
     amlsim_base = C.amlsim_base_date(path if path.is_dir() else path.parent)
-    work = _import_route(db, plan, route, import_min_rows, since)
     w = ImportSink(Path(work.name), db) if work is not None else _Writer(db, writers)
     summary.route = "import" if work is not None else "bolt"
     try:
@@ -358,7 +362,7 @@ def load_path(
             fs = FileSummary(str(file), role)
             t_file = time.perf_counter()
             if on_file:
-                on_file(file, role, _estimate_rows(file))
+                on_file(file, role, estimate_rows(file))
             if role == "native_alerts":
                 _load_alerts(w, file, fs, batch_size)
                 w.drain()
@@ -388,7 +392,7 @@ def load_path(
     return summary
 
 
-def _estimate_rows(file: Path) -> int | None:
+def estimate_rows(file: Path) -> int | None:
     if file.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -417,7 +421,7 @@ def _columns_for(role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_rows: int,
-                  since: int | None):
+                  since: int | None, replace: bool = False):
     """The scratch directory of the import route when this load takes it, else None."""
     if route not in ("bolt", "import", "auto"):
         raise ConfigError(f"unknown load route {route!r} (expected bolt, import or auto)")
@@ -430,9 +434,9 @@ def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_ro
     elif len(roles) != len(set(roles)):
         why = "two files of the same role (ids could repeat across them)"
     else:
-        why = bulk_unavailable(db, db.settings)
+        why = bulk_unavailable(db, db.settings, allow_data=replace)
     if why is None and route == "auto":
-        rows = sum(_estimate_rows(f) or 0 for f, _r in plan)
+        rows = sum(estimate_rows(f) or 0 for f, _r in plan)
         if rows < min_rows:
             why = f"about {rows:,} rows, fewer than [load] import_min_rows ({min_rows:,})"
     if why is not None:

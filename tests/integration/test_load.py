@@ -322,6 +322,32 @@ def _signature(db) -> dict:
     return out
 
 
+def _same_both_ways(db, data: Path, tmp_path: Path) -> None:
+    from loaders.load import load_path
+
+    bolt = load_path(db, data, route="bolt", rejects=tmp_path / "r1.csv", max_rejects=10)
+    want = _signature(db)
+    admin.clear_database(db)
+    steps: list[str] = []
+    imp = load_path(db, data, route="import", rejects=tmp_path / "r2.csv", max_rejects=10, on_step=steps.append)
+    assert imp.route == "import" and bolt.route == "bolt"
+    assert [s.split()[0] for s in steps] == ["stopping", "neo4j-admin", "starting"]
+    assert (imp.loaded, imp.rejected, imp.already_present) == (bolt.loaded, bolt.rejected, bolt.already_present)
+    r1, r2 = tmp_path / "r1.csv", tmp_path / "r2.csv"
+    assert (r1.read_text() if r1.exists() else "") == (r2.read_text() if r2.exists() else "")
+    got = _signature(db)
+    for k in _SIGNATURE:
+        assert got[k] == want[k], k
+
+
+def test_import_route_amlworld_makes_the_same_accounts(empty, tmp_path):
+    """AMLworld has no accounts file: the accounts come from the movements, chunk by chunk."""
+    out = tmp_path / "aw"
+    assert runner.invoke(app, ["generate", "--transfers", "3000", "--seed", "5", "--out", str(out),
+                               "--format", "amlworld"]).exit_code == 0
+    _same_both_ways(empty, out, tmp_path)
+
+
 def test_import_route_gives_the_graph_the_bolt_route_gives(empty, tmp_path):
     """The demo data (labels and alerts included) loaded both ways: the same graph, the same counts."""
     import shutil
@@ -333,18 +359,7 @@ def test_import_route_gives_the_graph_the_bolt_route_gives(empty, tmp_path):
     with (data / "movements.csv").open("a") as fh:  # a bad row and an unknown account: rejected both ways
         fh.write("bad1,transfer,AC10000001,NOPE,10,USD,2025-01-01T00:00:00Z,wire\n")
         fh.write("bad2,transfer,AC10000001,AC10000002,-5,USD,2025-01-01T00:00:00Z,wire\n")
-    bolt = load_path(empty, data, route="bolt", rejects=tmp_path / "r1.csv", max_rejects=10)
-    want = _signature(empty)
-    admin.clear_database(empty)
-    steps: list[str] = []
-    imp = load_path(empty, data, route="import", rejects=tmp_path / "r2.csv", max_rejects=10, on_step=steps.append)
-    assert imp.route == "import" and bolt.route == "bolt"
-    assert [s.split()[0] for s in steps] == ["stopping", "neo4j-admin", "starting"]
-    assert (imp.loaded, imp.rejected, imp.already_present) == (bolt.loaded, bolt.rejected, bolt.already_present)
-    assert (tmp_path / "r1.csv").read_text() == (tmp_path / "r2.csv").read_text()
-    got = _signature(empty)
-    for k in _SIGNATURE:
-        assert got[k] == want[k], k
+    _same_both_ways(empty, data, tmp_path)
     # the schema is back: a second load of the same files writes nothing
     again = load_path(empty, data, route="auto", rejects=tmp_path / "r3.csv", max_rejects=10)
     assert again.route == "bolt" and again.loaded == 0

@@ -879,8 +879,8 @@ def test_recurring_cycles_are_discounted():
     fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
     n = 1000
     j = TYPOLOGY_IDS.index("cycle")
-    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
-    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0))
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, ring_min_length=0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0, ring_min_length=0))
     r = on.finding_rarity[0]
     assert 0 < r < 1 and np.allclose(on.finding_rarity, r)
     for a in (0, 1, 2):
@@ -888,3 +888,27 @@ def test_recurring_cycles_are_discounted():
     for a in (3, 4, 5):
         assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r / 4) ** 1.5)
         assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)
+
+
+def test_rings_keep_their_shape_score_and_rarity_one():
+    # A 3-ring a-b-c moving no more than its members usually do (burst 0) scored 0.2 by the
+    # detector = 0.8 * (0.25 + 0.75 * 0); as a ring it counts 0.8, rarity 1, for every member.
+    # A 2-account cycle d-e with the same figures keeps its detector score and population rarity.
+    from toolkit.findings import Finding
+
+    ring = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05, "burst": 0.0}
+    pair = dict(ring, length=2)
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.2, details=ring),
+          Finding("cycle", 3, (), 0.0, 0.0, accounts=(4,), score=0.2, details=pair)]
+    n = 10
+    j = TYPOLOGY_IDS.index("cycle")
+    res = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
+    assert res.finding_rarity[0] == 1.0
+    for a in (0, 1, 2):
+        assert res.by_typology[a, j] == pytest.approx(0.8)
+    r = res.finding_rarity[1]
+    assert r < 1
+    for a in (3, 4):
+        assert res.by_typology[a, j] == pytest.approx(0.2 * r)
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, ring_min_length=0))
+    assert off.by_typology[0, j] == pytest.approx(0.2 * off.finding_rarity[0])

@@ -110,6 +110,10 @@ class TypologyParams:
         Account score: a cycle hit counts ``m ** -cycle_recurrence`` times its score, where ``m``
         is the most cycle hits any of its members is on (firms trading all year close loops
         again and again; a laundering ring is one episode). 0 turns the discount off.
+    ring_min_length : int, default 3
+        Account score: cycle hits of at least this many accounts (*rings*) keep rarity 1 and
+        their shape and fee score without the volume factor (:mod:`toolkit.detect.score`); their
+        recurrence discount stays. 0 treats every cycle like a two-account one.
     usd_rates : mapping or None, default None
         USD per unit of currency, so amounts in different currencies compare;
         ``None`` = :data:`toolkit.currency.USD_RATES`.
@@ -136,6 +140,7 @@ class TypologyParams:
     rare_share: float = 0.001
     member_weight: float = 0.5
     cycle_recurrence: float = 1.0
+    ring_min_length: int = 3
     usd_rates: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
@@ -155,6 +160,7 @@ class TypologyParams:
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
         _real(self, "cycle_recurrence", lo=0.0, hi=4.0)
+        _int(self, "ring_min_length", lo=0)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

@@ -669,10 +669,16 @@ def test_episode_link_raises_a_weak_burst():
     ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
     s_w, s_h = ep.strength
     assert 0 < s_w < 0.9 and s_h == pytest.approx(1.0)
-    det = detect_layering(view, P)
+    lin = replace(P, episode_link_floor=0.0, episode_link_full=1.0)  # the link read as it is
+    det = detect_layering(view, lin)
     want = 1.0 - (1.0 - s_w) * (1.0 - math.sqrt(s_w * s_h))
     assert det.stats["episode_linked"][0] == pytest.approx(want)
     assert det.stats["episode_linked"][0] > s_w
+    # The default ramp: g = clip((link - 0.2) / 0.3, 0, 1).
+    link = math.sqrt(s_w * s_h)
+    g = min(1.0, max(0.0, (link - 0.2) / 0.3))
+    det = detect_layering(view, P)
+    assert det.stats["episode_linked"][0] == pytest.approx(1.0 - (1.0 - s_w) * (1.0 - g))
     no_link = detect_layering(view, replace(P, episode_link_weight=0.0))
     assert no_link.stats["episode_linked"][0] == pytest.approx(s_w)
 
@@ -705,7 +711,8 @@ def test_layering_matches_fifo_simulation(net):
             w = math.sqrt(ep.strength[s] * ep.strength[t_])
             link[s], link[t_] = max(link[s], w), max(link[t_], w)
     np.testing.assert_allclose(det.stats["episode_link"], link, atol=1e-12)
-    linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * link)
+    g = np.clip((link - ORACLE.episode_link_floor) / (ORACLE.episode_link_full - ORACLE.episode_link_floor), 0.0, 1.0)
+    linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * g)
     np.testing.assert_allclose(det.stats["episode_linked"], linked, atol=1e-9)
     layer = pt.passing | (det.stats["episode_linked"] >= ORACLE.episode_min_strength)
     assert [f.account for f in det.findings] == list(np.flatnonzero(layer))
@@ -912,3 +919,14 @@ def test_rings_keep_their_shape_score_and_rarity_one():
         assert res.by_typology[a, j] == pytest.approx(0.2 * r)
     off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, ring_min_length=0))
     assert off.by_typology[0, j] == pytest.approx(0.2 * off.finding_rarity[0])
+
+
+def test_link_evidence_is_a_ramp():
+    from toolkit.detect.layering import link_evidence
+
+    np.testing.assert_allclose(link_evidence(np.array([0.0, 0.2, 0.35, 0.5, 0.9]), 0.2, 0.5),
+                               [0.0, 0.0, 0.5, 1.0, 1.0])
+    assert link_evidence(0.3, 0.0, 1.0) == pytest.approx(0.3)
+    assert link_evidence(0.5, 0.5, 0.5) == 1.0 and link_evidence(0.49, 0.5, 0.5) == 0.0
+    with pytest.raises(ConfigError):
+        TypologyParams(episode_link_floor=0.6, episode_link_full=0.5)

@@ -34,7 +34,7 @@ from toolkit.detect import (
     run_typologies,
     score_accounts,
 )
-from toolkit.detect.layering import episode_links, pass_episodes
+from toolkit.detect.layering import EPISODE_LINK_SCALES, EPISODE_SCALES, episode_links, pass_episodes
 
 P = TypologyParams()
 
@@ -560,12 +560,13 @@ def brute_fifo(net: Network, acc: int, dwell: int) -> tuple[int, int]:
     return fwd, sum(x[3] for x in ins)
 
 
-def brute_episode(net: Network, acc: int, span: int, p: TypologyParams) -> float:
+def brute_episode(net: Network, acc: int, span: int, p: TypologyParams,
+                  scales: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)) -> float:
     """Strength of ``acc``'s best pass-through episode, every window tried one by one."""
     ins, outs = _flows(net, acc, out=False), _flows(net, acc, out=True)
     usual = (sum(a for _, a, _ in ins) + sum(a for _, a, _ in outs)) / 2.0
     best = 0.0
-    for scale in (0.25, 0.5, 1.0, 2.0):
+    for scale in scales:
         L = int(round(p.episode_window_s * scale))
         windows = [(t, t + L) for t, _, _ in ins] + [(t - L, t) for t, _, _ in outs]
         for lo, hi in windows:
@@ -702,14 +703,27 @@ def test_layering_matches_fifo_simulation(net):
     # A layer is a whole-period pass-through account or one with a strong enough episode.
     strength = np.array([brute_episode(net, a, view.span, ORACLE) for a in range(len(net.accounts))])
     np.testing.assert_allclose(det.stats["episode_strength"], strength, atol=1e-9)
-    # Episode links: a transfer inside both accounts' best episode windows, one by one.
+    # Every scale's best window, by brute force; the best of the episode scales is the episode.
     ep = pass_episodes(view, ORACLE.episode_window_s, ORACLE.episode_fee, ORACLE.episode_tolerance)
+    scales = EPISODE_SCALES + EPISODE_LINK_SCALES
+    for a in range(len(net.accounts)):
+        for si, sc in enumerate(scales):
+            assert ep.scale_strength[a, si] == pytest.approx(brute_episode(net, a, view.span, ORACLE, (sc,)), abs=1e-9)
+            if ep.scale_strength[a, si] > 0:
+                L = int(round(ORACLE.episode_window_s * sc))
+                assert ep.scale_hi[a, si] - ep.scale_lo[a, si] == L
+    np.testing.assert_allclose(ep.scale_strength[:, : len(EPISODE_SCALES)].max(axis=1), ep.strength, atol=1e-12)
+    # Episode links: a transfer inside an episode window of both accounts, one by one.
     link = np.zeros(len(net.accounts))
+
+    def inside(x: int, rel: int) -> float:
+        return max([ep.scale_strength[x, i] for i in range(len(scales))
+                    if ep.scale_strength[x, i] > 0 and ep.scale_lo[x, i] <= rel <= ep.scale_hi[x, i]], default=0.0)
+
     for _, s, t_, ts, _ in _transfers(net):
         rel = ts - view.t0
-        if ep.strength[s] > 0 and ep.strength[t_] > 0 and all(ep.t_lo[x] <= rel <= ep.t_hi[x] for x in (s, t_)):
-            w = math.sqrt(ep.strength[s] * ep.strength[t_])
-            link[s], link[t_] = max(link[s], w), max(link[t_], w)
+        w = math.sqrt(inside(s, rel) * inside(t_, rel))
+        link[s], link[t_] = max(link[s], w), max(link[t_], w)
     np.testing.assert_allclose(det.stats["episode_link"], link, atol=1e-12)
     g = np.clip((link - ORACLE.episode_link_floor) / (ORACLE.episode_link_full - ORACLE.episode_link_floor), 0.0, 1.0)
     linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * g)
@@ -930,3 +944,26 @@ def test_link_evidence_is_a_ramp():
     assert link_evidence(0.5, 0.5, 0.5) == 1.0 and link_evidence(0.49, 0.5, 0.5) == 0.0
     with pytest.raises(ConfigError):
         TypologyParams(episode_link_floor=0.6, episode_link_full=0.5)
+
+
+def test_episode_links_reach_a_receiver_paid_late():
+    # h gathers 1000 from g (cash in at g first) and passes it on in two parts: 485 to r1 six
+    # hours later and 485 to r2 ten days later (both cash out at once). h's best episode is its
+    # first 4 days, but r2 is paid inside h's longer windows (the link-only scales reach 16 days):
+    # r2 is linked to h all the same.
+    rows = [
+        {"id": "d0", "kind": "deposit", "to": "g", "amount": 1030.93, "ts": T0 - HOUR},
+        {"id": "t0", "from": "g", "to": "h", "amount": 1000.0, "ts": T0},
+        {"id": "t1", "from": "h", "to": "r1", "amount": 485.0, "ts": T0 + 6 * HOUR},
+        {"id": "w1", "kind": "withdrawal", "from": "r1", "amount": 470.45, "ts": T0 + 7 * HOUR},
+        {"id": "t2", "from": "h", "to": "r2", "amount": 485.0, "ts": T0 + 10 * DAY},
+        {"id": "w2", "kind": "withdrawal", "from": "r2", "amount": 470.45, "ts": T0 + 10 * DAY + HOUR},
+    ]
+    net = Network.from_rows([{"id": a} for a in ["g", "h", "r1", "r2"]], rows)
+    view = FlowView.from_network(net)
+    ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
+    assert ep.t_hi[1] < 10 * DAY  # the best episode of h ends before r2 is paid
+    link = episode_links(view, ep)
+    assert link[3] > 0.5
+    short = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance, link_scales=())
+    assert episode_links(view, short)[3] == 0.0

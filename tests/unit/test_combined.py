@@ -33,3 +33,7 @@ def test_hub_shapes_count_once_by_their_strongest():
     # Reasons still name every shape that contributed.
     assert res.reasons[0] == ("fan_in", "gather_scatter")
 
+
+
+def test_default_threshold():
+    assert CombinedParams().threshold == pytest.approx(0.7)

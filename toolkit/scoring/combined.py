@@ -45,7 +45,7 @@ How the evidence is weighed, without labels
    ``single_family`` < 1 (families: amounts, typologies, paths, clusters).
    The score is ``S(a) = rules(a) * (single_family if one family else 1)``.
 
-An account is ``flagged`` when ``S >= threshold`` (default 0.65). Its reasons are the rule ids that
+An account is ``flagged`` when ``S >= threshold`` (default 0.7). Its reasons are the rule ids that
 contributed at least ``min_reason`` to ``S``, strongest first.
 
 Examples
@@ -118,11 +118,12 @@ class CombinedParams:
     involved_max: float = 10.0
     cluster_weight: float = 0.25
     single_family: float = 1.0
-    #: 0.65 by default: with linked layering episodes the scores of laundering accounts sit
-    #: higher; of 0.4-0.8 in steps of 0.05, 0.65 had the best F1 across hardness levels on the
-    #: 200k sets 101/202/303 (medium 0.85/0.83/0.81; 0.4 gave 0.56/0.65/0.59) and on held-out
-    #: seeds 111/212/313 (medium 0.81/0.82/0.81). The earlier score's best was 0.4.
-    threshold: float = 0.65
+    #: 0.7 by default: of 0.6-0.8, the best F1 across hardness levels on the 200k sets
+    #: 101/202/303 and held-out seeds 111/212/313 with the ramped, multi-scale episode links,
+    #: rings and the hub-shape group: medium 0.89/0.90/0.86 and 0.86/0.88/0.89 (0.65 gave
+    #: 0.89/0.90/0.85 and 0.84/0.87/0.88; 0.75 costs high hardness 0.56 -> 0.51 on set 303).
+    #: Earlier scores had their best at 0.65 and, before linked episodes, at 0.4.
+    threshold: float = 0.7
     min_reason: float = 0.05
 
     def __post_init__(self) -> None:

@@ -485,7 +485,9 @@ def test_structuring_window_just_inside() -> None:
     (f,) = _struct([dep(0, "A", 9000.0, T0), dep(1, "A", 9100.0, T0 + 3 * DAY), dep(2, "A", 9200.0, last)])
     assert f.rule == "structuring" and f.account == 0 and f.movements == (0, 1, 2) and f.accounts == ()
     assert f.value == pytest.approx(27_300.0) and f.threshold == 10_000.0 and f.window == (T0, last)
-    assert f.details == {"count": 3, "customer": None, "band_usd": [8000.0, 10_000.0]}
+    assert f.details == {"count": 3, "customer": None, "band_usd": [8000.0, 10_000.0],
+                         "band_deposits": 3, "reported_deposits": 0}
+    assert f.score == 1.0
 
 
 def test_structuring_window_just_outside() -> None:
@@ -764,3 +766,30 @@ def test_benchmark_2m_movements() -> None:
         f"(+{(peak[0] - base) / mb:.0f} MB); process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     assert elapsed < 20.0
+
+
+def test_structuring_score_falls_with_reported_deposits() -> None:
+    # A: three deposits just below T in a week (a hit) and none at or above T: score 1.
+    # B: the same three, plus four in-band deposits months apart (7 in the band) and two of
+    #    12,000 reported: score 1 - 2/7. C: the same hit and three deposits above T: 1 - 3/3 -> 0.
+    # Deposits of another account (A's 15,000 to D) do not count for A.
+    week = [9000.0, 9100.0, 9200.0]
+    rows: list[dict] = []
+    i = 0
+    for acc in ("A", "B", "C"):
+        for k, amt in enumerate(week):
+            rows.append(dep(i, acc, amt, T0 + k * DAY)); i += 1
+    for k in range(4):
+        rows.append(dep(i, "B", 8500.0, T0 + (30 + 20 * k) * DAY)); i += 1
+    for k in range(2):
+        rows.append(dep(i, "B", 12_000.0, T0 + (40 + 20 * k) * DAY)); i += 1
+    for k in range(3):
+        rows.append(dep(i, "C", 10_000.0 + k, T0 + (50 + 20 * k) * DAY)); i += 1
+    rows.append(dep(i, "D", 15_000.0, T0))
+    res = structuring_findings(Network.from_rows([{"id": a} for a in "ABCD"], rows), StructuringParams())
+    by = {f.account: f for f in res}
+    assert set(by) == {0, 1, 2}
+    assert by[0].score == 1.0 and by[0].details["reported_deposits"] == 0
+    assert by[1].details["band_deposits"] == 7 and by[1].details["reported_deposits"] == 2
+    assert by[1].score == pytest.approx(1 - 2 / 7)
+    assert by[2].score == 0.0

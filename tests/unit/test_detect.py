@@ -34,7 +34,7 @@ from toolkit.detect import (
     run_typologies,
     score_accounts,
 )
-from toolkit.detect.layering import episode_links, pass_episodes
+from toolkit.detect.layering import EPISODE_LINK_SCALES, EPISODE_SCALES, episode_links, pass_episodes
 
 P = TypologyParams()
 
@@ -560,12 +560,13 @@ def brute_fifo(net: Network, acc: int, dwell: int) -> tuple[int, int]:
     return fwd, sum(x[3] for x in ins)
 
 
-def brute_episode(net: Network, acc: int, span: int, p: TypologyParams) -> float:
+def brute_episode(net: Network, acc: int, span: int, p: TypologyParams,
+                  scales: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)) -> float:
     """Strength of ``acc``'s best pass-through episode, every window tried one by one."""
     ins, outs = _flows(net, acc, out=False), _flows(net, acc, out=True)
     usual = (sum(a for _, a, _ in ins) + sum(a for _, a, _ in outs)) / 2.0
     best = 0.0
-    for scale in (0.25, 0.5, 1.0, 2.0):
+    for scale in scales:
         L = int(round(p.episode_window_s * scale))
         windows = [(t, t + L) for t, _, _ in ins] + [(t - L, t) for t, _, _ in outs]
         for lo, hi in windows:
@@ -669,10 +670,16 @@ def test_episode_link_raises_a_weak_burst():
     ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
     s_w, s_h = ep.strength
     assert 0 < s_w < 0.9 and s_h == pytest.approx(1.0)
-    det = detect_layering(view, P)
+    lin = replace(P, episode_link_floor=0.0, episode_link_full=1.0)  # the link read as it is
+    det = detect_layering(view, lin)
     want = 1.0 - (1.0 - s_w) * (1.0 - math.sqrt(s_w * s_h))
     assert det.stats["episode_linked"][0] == pytest.approx(want)
     assert det.stats["episode_linked"][0] > s_w
+    # The default ramp: g = clip((link - 0.2) / 0.3, 0, 1).
+    link = math.sqrt(s_w * s_h)
+    g = min(1.0, max(0.0, (link - 0.2) / 0.3))
+    det = detect_layering(view, P)
+    assert det.stats["episode_linked"][0] == pytest.approx(1.0 - (1.0 - s_w) * (1.0 - g))
     no_link = detect_layering(view, replace(P, episode_link_weight=0.0))
     assert no_link.stats["episode_linked"][0] == pytest.approx(s_w)
 
@@ -696,16 +703,30 @@ def test_layering_matches_fifo_simulation(net):
     # A layer is a whole-period pass-through account or one with a strong enough episode.
     strength = np.array([brute_episode(net, a, view.span, ORACLE) for a in range(len(net.accounts))])
     np.testing.assert_allclose(det.stats["episode_strength"], strength, atol=1e-9)
-    # Episode links: a transfer inside both accounts' best episode windows, one by one.
+    # Every scale's best window, by brute force; the best of the episode scales is the episode.
     ep = pass_episodes(view, ORACLE.episode_window_s, ORACLE.episode_fee, ORACLE.episode_tolerance)
+    scales = EPISODE_SCALES + EPISODE_LINK_SCALES
+    for a in range(len(net.accounts)):
+        for si, sc in enumerate(scales):
+            assert ep.scale_strength[a, si] == pytest.approx(brute_episode(net, a, view.span, ORACLE, (sc,)), abs=1e-9)
+            if ep.scale_strength[a, si] > 0:
+                L = int(round(ORACLE.episode_window_s * sc))
+                assert ep.scale_hi[a, si] - ep.scale_lo[a, si] == L
+    np.testing.assert_allclose(ep.scale_strength[:, : len(EPISODE_SCALES)].max(axis=1), ep.strength, atol=1e-12)
+    # Episode links: a transfer inside an episode window of both accounts, one by one.
     link = np.zeros(len(net.accounts))
+
+    def inside(x: int, rel: int) -> float:
+        return max([ep.scale_strength[x, i] for i in range(len(scales))
+                    if ep.scale_strength[x, i] > 0 and ep.scale_lo[x, i] <= rel <= ep.scale_hi[x, i]], default=0.0)
+
     for _, s, t_, ts, _ in _transfers(net):
         rel = ts - view.t0
-        if ep.strength[s] > 0 and ep.strength[t_] > 0 and all(ep.t_lo[x] <= rel <= ep.t_hi[x] for x in (s, t_)):
-            w = math.sqrt(ep.strength[s] * ep.strength[t_])
-            link[s], link[t_] = max(link[s], w), max(link[t_], w)
+        w = math.sqrt(inside(s, rel) * inside(t_, rel))
+        link[s], link[t_] = max(link[s], w), max(link[t_], w)
     np.testing.assert_allclose(det.stats["episode_link"], link, atol=1e-12)
-    linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * link)
+    g = np.clip((link - ORACLE.episode_link_floor) / (ORACLE.episode_link_full - ORACLE.episode_link_floor), 0.0, 1.0)
+    linked = 1.0 - (1.0 - strength) * (1.0 - ORACLE.episode_link_weight * g)
     np.testing.assert_allclose(det.stats["episode_linked"], linked, atol=1e-9)
     layer = pt.passing | (det.stats["episode_linked"] >= ORACLE.episode_min_strength)
     assert [f.account for f in det.findings] == list(np.flatnonzero(layer))
@@ -879,8 +900,8 @@ def test_recurring_cycles_are_discounted():
     fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
     n = 1000
     j = TYPOLOGY_IDS.index("cycle")
-    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
-    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0))
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, ring_min_length=0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=0.0, ring_min_length=0))
     r = on.finding_rarity[0]
     assert 0 < r < 1 and np.allclose(on.finding_rarity, r)
     for a in (0, 1, 2):
@@ -888,3 +909,61 @@ def test_recurring_cycles_are_discounted():
     for a in (3, 4, 5):
         assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r / 4) ** 1.5)
         assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)
+
+
+def test_rings_keep_their_shape_score_and_rarity_one():
+    # A 3-ring a-b-c moving no more than its members usually do (burst 0) scored 0.2 by the
+    # detector = 0.8 * (0.25 + 0.75 * 0); as a ring it counts 0.8, rarity 1, for every member.
+    # A 2-account cycle d-e with the same figures keeps its detector score and population rarity.
+    from toolkit.findings import Finding
+
+    ring = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05, "burst": 0.0}
+    pair = dict(ring, length=2)
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.2, details=ring),
+          Finding("cycle", 3, (), 0.0, 0.0, accounts=(4,), score=0.2, details=pair)]
+    n = 10
+    j = TYPOLOGY_IDS.index("cycle")
+    res = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0))
+    assert res.finding_rarity[0] == 1.0
+    for a in (0, 1, 2):
+        assert res.by_typology[a, j] == pytest.approx(0.8)
+    r = res.finding_rarity[1]
+    assert r < 1
+    for a in (3, 4):
+        assert res.by_typology[a, j] == pytest.approx(0.2 * r)
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, ring_min_length=0))
+    assert off.by_typology[0, j] == pytest.approx(0.2 * off.finding_rarity[0])
+
+
+def test_link_evidence_is_a_ramp():
+    from toolkit.detect.layering import link_evidence
+
+    np.testing.assert_allclose(link_evidence(np.array([0.0, 0.2, 0.35, 0.5, 0.9]), 0.2, 0.5),
+                               [0.0, 0.0, 0.5, 1.0, 1.0])
+    assert link_evidence(0.3, 0.0, 1.0) == pytest.approx(0.3)
+    assert link_evidence(0.5, 0.5, 0.5) == 1.0 and link_evidence(0.49, 0.5, 0.5) == 0.0
+    with pytest.raises(ConfigError):
+        TypologyParams(episode_link_floor=0.6, episode_link_full=0.5)
+
+
+def test_episode_links_reach_a_receiver_paid_late():
+    # h gathers 1000 from g (cash in at g first) and passes it on in two parts: 485 to r1 six
+    # hours later and 485 to r2 ten days later (both cash out at once). h's best episode is its
+    # first 4 days, but r2 is paid inside h's longer windows (the link-only scales reach 16 days):
+    # r2 is linked to h all the same.
+    rows = [
+        {"id": "d0", "kind": "deposit", "to": "g", "amount": 1030.93, "ts": T0 - HOUR},
+        {"id": "t0", "from": "g", "to": "h", "amount": 1000.0, "ts": T0},
+        {"id": "t1", "from": "h", "to": "r1", "amount": 485.0, "ts": T0 + 6 * HOUR},
+        {"id": "w1", "kind": "withdrawal", "from": "r1", "amount": 470.45, "ts": T0 + 7 * HOUR},
+        {"id": "t2", "from": "h", "to": "r2", "amount": 485.0, "ts": T0 + 10 * DAY},
+        {"id": "w2", "kind": "withdrawal", "from": "r2", "amount": 470.45, "ts": T0 + 10 * DAY + HOUR},
+    ]
+    net = Network.from_rows([{"id": a} for a in ["g", "h", "r1", "r2"]], rows)
+    view = FlowView.from_network(net)
+    ep = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance)
+    assert ep.t_hi[1] < 10 * DAY  # the best episode of h ends before r2 is paid
+    link = episode_links(view, ep)
+    assert link[3] > 0.5
+    short = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance, link_scales=())
+    assert episode_links(view, short)[3] == 0.0

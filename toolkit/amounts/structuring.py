@@ -10,6 +10,14 @@ accounts is the obvious way round a per-account check.
 
 Every :data:`toolkit.frames.DEPOSIT` is cash brought in (its ``src`` is the cash side), so all
 deposits count unless ``channels`` restricts them.
+
+Score: ``clip(1 - n_reported / n_band, 0, 1)``, where ``n_band`` and ``n_reported`` are the
+group's deposits over the whole data in ``[x*T, T)`` and at or above ``T``. Why: someone who
+avoids the report never deposits ``T`` or more; a cash business that banks its takings daily
+lands in the band by chance about as often as above it. Measured on the 200k evaluation sets
+(medium hardness): every structuring hit of a laundering customer had no deposit at or above
+``T``; the honest hits (merchants, money-service businesses, firms) had 2-54 (about as many as in
+the band), and with score 1 they were 10-30 % of the combined score's false positives.
 """
 
 from __future__ import annotations
@@ -113,8 +121,10 @@ def structuring_findings(
         Per cluster: ``account`` the account that received most of it (in USD), ``accounts`` the
         customer's other accounts involved, ``movements`` the deposits in time order, ``value``
         their sum in USD, ``threshold`` ``T`` in USD, ``window`` first/last deposit time,
-        ``details`` ``count``, ``customer`` (``None`` when grouped by account) and
-        ``band_usd`` ``[x*T, T)``. Sorted by group, then time.
+        ``details`` ``count``, ``customer`` (``None`` when grouped by account),
+        ``band_usd`` ``[x*T, T)``, ``band_deposits`` and ``reported_deposits`` (the group's
+        deposits in the band and at or above ``T`` over the whole data), ``score`` as in the
+        module docstring. Sorted by group, then time.
 
     Notes
     -----
@@ -145,8 +155,14 @@ def structuring_findings(
         return []
     usd = amount[band] * rate[band]
     owner = customer_groups(net)
-    g, _ = pd.factorize(owner[mov.dst[cand]])
-    g = g.astype(np.int64)
+    # Groups of every deposit: the band deposits' groups first, so their codes are 0..G-1.
+    reported = dep[amount >= t_cur]
+    codes, _ = pd.factorize(np.concatenate([owner[mov.dst[cand]], owner[mov.dst[reported]]]))
+    g = codes[: cand.size].astype(np.int64)
+    n_groups = int(g.max()) + 1
+    n_band = np.bincount(g, minlength=n_groups)
+    rep_g = codes[cand.size:]
+    n_rep = np.bincount(rep_g[rep_g < n_groups], minlength=n_groups)
     ts = mov.ts[cand].astype(np.int64)
 
     order = np.lexsort((cand, ts, g))
@@ -181,7 +197,7 @@ def structuring_findings(
     last = np.append(first[1:] - 1, q.size - 1)
     c_start, c_end = q[first], e[last]
 
-    return _cluster_findings(net, cand, ts, usd, c_start, c_end, T, p.fraction)
+    return _cluster_findings(net, cand, ts, usd, c_start, c_end, T, p.fraction, g, n_band, n_rep)
 
 
 def _cluster_findings(
@@ -193,6 +209,9 @@ def _cluster_findings(
     c_end: np.ndarray,
     T: float,
     fraction: float,
+    g: np.ndarray,
+    n_band: np.ndarray,
+    n_rep: np.ndarray,
 ) -> list[Finding]:
     """Turn clusters (index ranges into the sorted candidates) into findings."""
     dst = net.movements.dst[cand]
@@ -205,6 +224,7 @@ def _cluster_findings(
         cust: Any = customers[main]
         cust = None if cust is None or cust != cust or cust == "" else str(cust)
         total = float(usd[s:e].sum())
+        nb, nr = int(n_band[g[s]]), int(n_rep[g[s]])
         out.append(
             Finding(
                 rule="structuring",
@@ -214,7 +234,9 @@ def _cluster_findings(
                 threshold=T,
                 accounts=tuple(int(a) for a in accts if a != main),
                 window=(int(ts[s]), int(ts[e - 1])),
-                details={"count": e - s, "customer": cust, "band_usd": [fraction * T, T]},
+                score=float(min(max(1.0 - nr / nb, 0.0), 1.0)),
+                details={"count": e - s, "customer": cust, "band_usd": [fraction * T, T],
+                         "band_deposits": nb, "reported_deposits": nr},
             )
         )
     return out

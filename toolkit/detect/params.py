@@ -95,8 +95,12 @@ class TypologyParams:
     episode_link_weight : float, default 1.0
         Weight ``w`` of an account's episode link (:func:`toolkit.detect.layering.episode_links`:
         a transfer to or from an account inside both accounts' best episodes) in its episodic
-        strength ``1 - (1 - episode strength) * (1 - w * link)``. Mules pass money to collectors
-        who are bursting at the same moment; honest bursts are seldom joined up. 0 ignores links.
+        strength ``1 - (1 - episode strength) * (1 - w * g(link))``. Mules pass money to
+        collectors who are bursting at the same moment; honest bursts are seldom joined up. 0
+        ignores links.
+    episode_link_floor, episode_link_full : float, default 0.2, 0.5
+        ``g`` above (:func:`toolkit.detect.layering.link_evidence`): a link up to ``floor`` says
+        nothing, one of ``full`` or more is a whole link, linear in between.
     evidence_limit : int, default 50
         Most movements attached to one finding (the largest ones, in time order). A busy hub can
         have thousands in one window; the figures in ``details`` always cover all of them.
@@ -110,6 +114,10 @@ class TypologyParams:
         Account score: a cycle hit counts ``m ** -cycle_recurrence`` times its score, where ``m``
         is the most cycle hits any of its members is on (firms trading all year close loops
         again and again; a laundering ring is one episode). 0 turns the discount off.
+    ring_min_length : int, default 3
+        Account score: cycle hits of at least this many accounts (*rings*) keep rarity 1 and
+        their shape and fee score without the volume factor (:mod:`toolkit.detect.score`); their
+        recurrence discount stays. 0 treats every cycle like a two-account one.
     usd_rates : mapping or None, default None
         USD per unit of currency, so amounts in different currencies compare;
         ``None`` = :data:`toolkit.currency.USD_RATES`.
@@ -132,10 +140,13 @@ class TypologyParams:
     episode_tolerance: float = 0.10
     episode_min_strength: float = 0.3
     episode_link_weight: float = 1.0
+    episode_link_floor: float = 0.2
+    episode_link_full: float = 0.5
     evidence_limit: int = 50
     rare_share: float = 0.001
     member_weight: float = 0.5
     cycle_recurrence: float = 1.0
+    ring_min_length: int = 3
     usd_rates: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
@@ -152,9 +163,14 @@ class TypologyParams:
         _real(self, "episode_tolerance", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "episode_min_strength", lo=0.0, hi=1.0, lo_open=True)
         _real(self, "episode_link_weight", lo=0.0, hi=1.0)
+        _real(self, "episode_link_floor", lo=0.0, hi=1.0)
+        _real(self, "episode_link_full", lo=0.0, hi=1.0, lo_open=True)
+        if self.episode_link_full < self.episode_link_floor:
+            raise ConfigError(f"typologies.episode_link_full ({self.episode_link_full}) must be >= episode_link_floor ({self.episode_link_floor})")
         _real(self, "rare_share", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         _real(self, "member_weight", lo=0.0, hi=1.0)
         _real(self, "cycle_recurrence", lo=0.0, hi=4.0)
+        _int(self, "ring_min_length", lo=0)
         if self.usd_rates is not None:
             rates = dict(self.usd_rates)
             for code, rate in rates.items():

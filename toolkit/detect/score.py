@@ -28,6 +28,16 @@ between (a shape 10x rarer gains the same amount). Layering hits keep rarity 1: 
 already a burst over the account's own usual flow, corroborated by an episode link
 (:data:`_SELF_CALIBRATED`).
 
+*Rings* (cycles of at least :attr:`~TypologyParams.ring_min_length` accounts, default 3) keep
+rarity 1 too, and their hit score is taken without the cycle detector's volume factor
+``0.25 + 0.75 * burst``: what tells an honest loop from a laundering ring is whether it recurs
+(``recurrence`` below), not its volume (at medium hardness laundering amounts look ordinary) nor
+how many accounts sit on *some* fast loop (firms' supply loops, which recur all year). Measured on
+the 200k evaluation sets: of the rings whose members are on at most 7 cycles, 15 of 19 at medium
+and 10 of 20 at high hardness were laundering rings (and the honest ones scored at most 0.08);
+the combined PR-AUC of the cycle-heavy sets 303/313 rose from 0.82/0.85 to 0.84/0.89 (medium)
+and 0.33/0.37 to 0.42/0.51 (high). Two-account cycles (paying back) keep both.
+
 ``e(f, a) = score(f) * rarity(f) * recurrence(f) * weight(f, a)``, where ``recurrence(f)`` is 1
 except for cycles: ``m ** -cycle_recurrence`` with ``m`` the most cycle hits any member of the
 cycle is on (supply loops between firms close all year; a laundering ring once). ``weight``: weight 1 for the finding's ``account`` and for
@@ -181,6 +191,26 @@ def _cycle_recurrence(is_cycle: np.ndarray, att_f: np.ndarray, att_a: np.ndarray
     return out
 
 
+def _rings(tf: Sequence[Finding], is_cycle: np.ndarray, min_length: int) -> np.ndarray:
+    """Cycle hits of at least ``min_length`` accounts (0 = none): *rings*."""
+    out = np.zeros(len(tf), dtype=bool)
+    if min_length <= 0:
+        return out
+    for j in np.flatnonzero(is_cycle).tolist():
+        out[j] = int(tf[j].details.get("length", 0)) >= min_length
+    return out
+
+
+def _ring_score(tf: Sequence[Finding], fscore: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """A ring's hit score without the detector's volume factor ``0.25 + 0.75 * burst``
+    (:func:`toolkit.detect.cycles.detect_cycles`), capped at 1; other rows unchanged."""
+    out = fscore.copy()
+    for j in np.flatnonzero(ring).tolist():
+        b = float(tf[j].details.get("burst", 1.0))
+        out[j] = min(1.0, fscore[j] / (0.25 + 0.75 * min(max(b, 0.0), 1.0)))
+    return out
+
+
 def score_accounts(
     findings: Sequence[Finding],
     n_accounts: int,
@@ -241,6 +271,9 @@ def score_accounts(
     pc = _commonness(typ, shapes, att_f[holder], att_a[holder], n_active)
     rr = np.clip(np.log(pc) / np.log(p.rare_share), 0.0, 1.0)
     rr[np.isin(typ, _SELF_CALIBRATED)] = 1.0
+    ring = _rings(tf, typ == cyc, p.ring_min_length)
+    rr[ring] = 1.0
+    fscore = np.where(ring, _ring_score(tf, fscore, ring), fscore)
     common[pos], rarity[pos] = pc, rr
 
     recur = _cycle_recurrence(typ == cyc, att_f, att_a, n_accounts, p.cycle_recurrence)

@@ -1,0 +1,39 @@
+"""The combined score in process (no database): how rules and typologies add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from toolkit.findings import TYPOLOGY_IDS
+from toolkit.scoring.combined import HUB_SHAPES, CombinedParams, FlagTable, combined_score
+
+
+def _typ(rows: dict[int, dict[str, float]], n: int) -> np.ndarray:
+    out = np.zeros((n, len(TYPOLOGY_IDS)))
+    for a, cols in rows.items():
+        for t, v in cols.items():
+            out[a, TYPOLOGY_IDS.index(t)] = v
+    return out
+
+
+def test_hub_shapes_count_once_by_their_strongest():
+    # Account 0: fan-in 0.5 and gather-scatter 0.4 (one busy hub): 0.5, not 1 - 0.5 * 0.6 = 0.7.
+    # Account 1: fan-in 0.5 and a cycle 0.4 (independent shapes): 1 - 0.5 * 0.6 = 0.7.
+    # Account 2: all four hub shapes at 0.3 and layering 0.5: 1 - 0.7 * 0.5 = 0.65.
+    n = 3
+    rules = ["fan_in", "gather_scatter", "fan_in", "cycle", *HUB_SHAPES, "layering"]
+    acc = [0, 0, 1, 1, 2, 2, 2, 2, 2]
+    flags = FlagTable.from_lists([f"A{i}" for i in range(n)], account=acc, rule=rules, score=[1.0] * len(acc))
+    typ = _typ({0: {"fan_in": 0.5, "gather_scatter": 0.4}, 1: {"fan_in": 0.5, "cycle": 0.4},
+                2: {**{t: 0.3 for t in HUB_SHAPES}, "layering": 0.5}}, n)
+    res = combined_score(flags, CombinedParams(threshold=0.66), typology=typ)
+    np.testing.assert_allclose(res.score, [0.5, 0.7, 0.65])
+    assert res.flagged.tolist() == [False, True, False]
+    # Reasons still name every shape that contributed.
+    assert res.reasons[0] == ("fan_in", "gather_scatter")
+
+
+
+def test_default_threshold():
+    assert CombinedParams().threshold == pytest.approx(0.7)

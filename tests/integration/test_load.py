@@ -349,13 +349,12 @@ def test_import_route_amlworld_makes_the_same_accounts(empty, tmp_path):
 
 
 def test_import_route_gives_the_graph_the_bolt_route_gives(empty, tmp_path):
-    """The demo data (labels and alerts included) loaded both ways: the same graph, the same counts."""
-    import shutil
-
+    """Generated data (labels and alerts included) loaded both ways: the same graph, the same counts."""
     from loaders.load import load_path
 
-    data = tmp_path / "demo"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "demo-data", data)
+    data = tmp_path / "gen"
+    assert runner.invoke(app, ["generate", "--transfers", "3000", "--seed", "7", "--out", str(data)]).exit_code == 0
+    assert (data / "truth" / "alerts.csv").is_file()
     with (data / "movements.csv").open("a") as fh:  # a bad row and an unknown account: rejected both ways
         fh.write("bad1,transfer,AC10000001,NOPE,10,USD,2025-01-01T00:00:00Z,wire\n")
         fh.write("bad2,transfer,AC10000001,AC10000002,-5,USD,2025-01-01T00:00:00Z,wire\n")

@@ -15,11 +15,9 @@ The issue asked for bounds "computed with Cypher aggregates or bulk NumPy, which
    ``/usr/bin/time -v``. The second run replaces the first (same parameters), so its write phase
    includes deleting the first run's flags, as a scheduled re-run would.
 
-Data: ``aml generate --transfers N --seed S``; the graph is put into an empty database with
-``neo4j-admin database import full`` (the UNWIND loader does a few hundred rows per second on a
-2-core machine shared by several servers, hours at 2.1M), with exactly the properties ``aml load``
-writes, then ``cypher/schema.cypher``. **This stops and restarts the configured local server and
-replaces its ``neo4j`` database**: point ``AML_SERVER_HOME`` / ports at a server of your own.
+Data: ``aml generate --transfers N --seed S``; the graph replaces the database through ``aml load``'s
+import route (``neo4j-admin database import full``, :mod:`loaders.bulk`). **This stops and
+restarts the configured local server and replaces its ``neo4j`` database**: point ``AML_SERVER_HOME`` / ports at a server of your own.
 
 Usage::
 
@@ -37,7 +35,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,12 +43,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit import admin  # noqa: E402
 from toolkit import server as srv  # noqa: E402
 from toolkit.amounts import account_bounds  # noqa: E402
 from toolkit.amounts.cypher_oracle import account_bounds_cypher, account_stats_cypher  # noqa: E402
@@ -94,85 +89,19 @@ def ensure_data(data: Path, transfers: int, seed: int) -> dict[str, Any]:
     return {"generated": True, "seconds": time.perf_counter() - t0}
 
 
-def _import_files(data: Path, work: Path) -> tuple[list[str], list[str], dict[str, int]]:
-    """neo4j-admin CSVs with the properties `aml load` writes (cypher/load/*.cypher)."""
-    acc = pd.read_csv(data / "accounts.csv", dtype=str, keep_default_na=False)
-    nodes = pd.DataFrame({
-        "id:ID(Account)": acc["id"],
-        "class": acc["class"].str.strip().str.lower(),
-        "currency": acc["currency"].str.strip().str.upper(),
-        "country": acc["country"],
-        "opened:date": acc["opened"],
-        "registeredCapital:float": acc["registered_capital"],
-        "customer": acc["customer"],
-        "name": acc["name"],
-    })
-    nodes.to_csv(work / "accounts.csv", index=False)
-    (work / "cash.csv").write_text("id:ID(Cash)\ncash\n")
-
-    cols = ["id", "kind", "from", "to", "amount", "currency", "ts", "channel"]
-    mov = pd.read_csv(data / "movements.csv", dtype=str, keep_default_na=False, usecols=cols)
-    counts = {}
-    rels = []
-    for kind, rtype, start, end in (
-        ("transfer", "TRANSFER", ("from", "Account"), ("to", "Account")),
-        ("deposit", "DEPOSIT", (None, "Cash"), ("to", "Account")),
-        ("withdrawal", "WITHDRAWAL", ("from", "Account"), (None, "Cash")),
-    ):
-        m = mov[mov["kind"] == kind]
-        counts[kind] = len(m)
-        out = pd.DataFrame({
-            "id": m["id"].to_numpy(),
-            f":START_ID({start[1]})": m[start[0]].to_numpy() if start[0] else "cash",
-            f":END_ID({end[1]})": m[end[0]].to_numpy() if end[0] else "cash",
-            "amount:float": m["amount"].to_numpy(),
-            "currency": m["currency"].str.upper().to_numpy(),
-            "ts:datetime": m["ts"].to_numpy(),
-            "channel": m["channel"].to_numpy(),
-        })
-        path = work / f"{kind}.csv"
-        out.to_csv(path, index=False)
-        rels.append(f"--relationships={rtype}={path}")
-    node_args = [f"--nodes=Account={work / 'accounts.csv'}", f"--nodes=Cash={work / 'cash.csv'}"]
-    return node_args, rels, counts
-
-
 def bulk_import(settings: Settings, data: Path) -> dict[str, Any]:
-    """Stop the server, import the files into its `neo4j` database, restart, create the schema."""
+    """Replace the local server's database with the data, by ``aml load``'s import route."""
+    from loaders.load import load_path
+
     t0 = time.perf_counter()
-    home = settings.server.home_path
-    dist = settings.server.cache_path / srv.read_pins().dist_name
-    java = settings.server.java or (str(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
-                                    if os.environ.get("JAVA_HOME") else shutil.which("java"))
-    with tempfile.TemporaryDirectory(prefix="aml-import-", dir=data) as tmp:
-        work = Path(tmp)
-        node_args, rel_args, counts = _import_files(data, work)
-        t_convert = time.perf_counter() - t0
-        srv.stop(settings)
-        t1 = time.perf_counter()
-        cmd = [
-            str(java), "-Xmx1g", "-cp", f"{dist / 'lib'}/*", f"-Dbasedir={home}",
-            "org.neo4j.server.startup.Neo4jAdminCommand", "database", "import", "full", "neo4j",
-            "--overwrite-destination=true", "--threads=2", "--max-off-heap-memory=1g",
-            f"--report-file={work / 'import.report'}", *node_args, *rel_args,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=home,
-                              env={**os.environ, "NEO4J_CONF": str(home / "conf")})
-        t_import = time.perf_counter() - t1
-        if proc.returncode != 0:
-            srv.start(settings)
-            raise SystemExit(f"neo4j-admin import failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    t2 = time.perf_counter()
-    srv.start(load_settings())
-    with connect(load_settings()) as db:
-        admin.init_schema(db)
+    with connect(settings) as db:
+        summary = load_path(db, data, route="import", replace=True, rejects=data / "import.rejects.csv")
         stats = db.run_one("read/stats")
     return {
         "seconds": time.perf_counter() - t0,
-        "convert_seconds": t_convert,
-        "import_seconds": t_import,
-        "restart_and_schema_seconds": time.perf_counter() - t2,
-        "files": counts,
+        "steps": summary.import_seconds,
+        "loaded": summary.loaded,
+        "rejected": summary.rejected,
         "graph": stats,
     }
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -46,7 +45,7 @@ __all__ = ["ImportSink", "bulk_unavailable", "run_import"]
 
 log = logging.getLogger(__name__)
 
-# query name -> (file, header of the neo4j-admin CSV, how to make its columns from the parameters)
+# neo4j-admin CSV headers, and the load queries whose rows become relationships of each type
 _ACCOUNT_HEADER = ["id:ID(Account)", "class", "currency", "country", "opened:date", "registeredCapital:double",
                    "customer", "name", "placeholder:boolean"]
 _MOVE_HEADER = {
@@ -92,10 +91,6 @@ def _done(value: Any) -> Future:
     return f
 
 
-def _column(params: dict[str, list], key: str, n: int) -> list:
-    return params.get(key) or [None] * n
-
-
 class ImportSink:
     """Stands in for the Bolt writer of :func:`loaders.load.load_path` (``send`` / ``drain`` /
     ``close`` / ``lock``): rows become neo4j-admin CSV files under ``work``; other queries are
@@ -109,7 +104,6 @@ class ImportSink:
         self.lock = threading.Lock()
         self.deferred: list[tuple[str, dict[str, list], Callable[[int], None] | None]] = []
         self._files: dict[str, Path] = {}
-        self.rows: dict[str, int] = {}
 
     # the writer interface used by load_path --------------------------------------------------
     def send(self, query: str, params: dict[str, list], fallback: str | None = None,
@@ -160,7 +154,6 @@ class ImportSink:
             path = self._files[name] = self.work / f"{name}.csv"
             pd.DataFrame(columns=header).to_csv(path, index=False)
         frame.to_csv(path, mode="a", header=False, index=False)
-        self.rows[name] = self.rows.get(name, 0) + len(frame)
 
     def arguments(self) -> list[str]:
         cash = self.work / "cash.csv"
@@ -196,11 +189,8 @@ def run_import(settings: Settings, sink: ImportSink, progress: Callable[[str], N
     step = progress or (lambda _m: None)
     seconds: dict[str, float] = {}
     home = settings.server.home_path
-    dist = settings.server.cache_path / srv.read_pins().dist_name
-    java = settings.server.java or (str(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
-                                    if os.environ.get("JAVA_HOME") else shutil.which("java"))
-    if not java:
-        raise ServerError("neo4j-admin import needs Java 17+ (set [server] java or JAVA_HOME)")
+    dist = srv._dist(settings, srv.read_pins())
+    java = srv._java(settings)
     t = time.perf_counter()
     step("stopping the server for the import")
     srv.stop(settings)

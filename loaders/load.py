@@ -39,7 +39,7 @@ from loaders.bulk import ImportSink, bulk_unavailable, import_workdir, run_impor
 from toolkit.db import Database
 from toolkit.errors import ConfigError, LoadError, QueryError, RejectsExceeded
 
-__all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "estimate_rows", "FORMATS"]
+__all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "estimate_rows", "import_blocker", "FORMATS"]
 
 log = logging.getLogger(__name__)
 
@@ -420,32 +420,36 @@ def _columns_for(role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return req, ("Is Laundering",)
 
 
-def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_rows: int,
-                  since: int | None, replace: bool = False):
-    """The scratch directory of the import route when this load takes it, else None."""
+def import_blocker(db: Database, plan: list[tuple[Path, str]], route: str, min_rows: int,
+                   since: int | None = None, replace: bool = False) -> str | None:
+    """Why a load of ``plan`` by ``route`` would not take the import route (None: it would)."""
     if route not in ("bolt", "import", "auto"):
         raise ConfigError(f"unknown load route {route!r} (expected bolt, import or auto)")
     if route == "bolt":
-        return None
+        return "route bolt"
     roles = [r for _f, r in plan]
-    why = None
     if since is not None:
-        why = "a refresh (--since) adds to a graph"
-    elif len(roles) != len(set(roles)):
-        why = "two files of the same role (ids could repeat across them)"
-    else:
-        why = bulk_unavailable(db, db.settings, allow_data=replace)
+        return "a refresh (--since) adds to a graph"
+    if len(roles) != len(set(roles)):
+        return "two files of the same role (ids could repeat across them)"
+    why = bulk_unavailable(db, db.settings, allow_data=replace)
     if why is None and route == "auto":
         rows = sum(estimate_rows(f) or 0 for f, _r in plan)
         if rows < min_rows:
             why = f"about {rows:,} rows, fewer than [load] import_min_rows ({min_rows:,})"
+    return why
+
+
+def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_rows: int,
+                  since: int | None, replace: bool = False):
+    """The scratch directory of the import route when this load takes it, else None."""
+    why = import_blocker(db, plan, route, min_rows, since, replace)
     if why is not None:
         if route == "import":
             raise ConfigError(f"cannot load with neo4j-admin import: {why}")
         log.info("load route bolt: %s", why)
         return None
-    plan_dir = plan[0][0].parent
-    return import_workdir(plan_dir)
+    return import_workdir(plan[0][0].parent)
 
 
 def _load_file(w, file, role, fs, rej, known, create_missing, batch_size, chunk_rows, max_amount,

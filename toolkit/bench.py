@@ -319,16 +319,13 @@ def _load(settings: Settings, transfers: int, d: Path, progress: Callable[[str],
 
     When the load will take the import route (:mod:`loaders.bulk`), the old data is not cleared
     first: the import replaces the database whole (clearing 2.5M movements took 80-97 s)."""
-    from loaders.bulk import bulk_unavailable
-    from loaders.load import estimate_rows, load_path, plan_files
+    from loaders.load import import_blocker, load_path, plan_files
     from toolkit.admin import clear_database, init_schema
     from toolkit.db import connect
 
     load = settings.load
     with connect(settings) as db:
-        rows = sum(estimate_rows(f) or 0 for f, _r in plan_files(d, None))
-        replace = (load.route != "bolt" and rows >= load.import_min_rows
-                   and bulk_unavailable(db, settings, allow_data=True) is None)
+        replace = import_blocker(db, plan_files(d, None), load.route, load.import_min_rows, replace=True) is None
         if not replace:
             progress(f"{transfers:,}: clear")
             clear_database(db)

@@ -7,8 +7,9 @@ the results go back in batched writes.
 
 Memory: movements are read in chunks of source accounts, each chunk turned into NumPy arrays at
 once; accounts are joined as integers (the server's internal ids, valid within the read), and the
-few distinct currencies and channels are shared string objects, so the Python side holds little
-more than the final arrays.
+few distinct currencies and channels are shared string objects, and movement ids are stored
+inline in a NumPy string array (:data:`_IDS`), so the Python side holds little more than the final
+arrays.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from toolkit.db import Database
 from toolkit.frames import AccountFrame, MovementFrame, Network
 
 __all__ = ["read_network"]
+
+#: Movement ids are kept in NumPy's variable-width string dtype: ids of up to 15 bytes live inside
+#: the array's 16-byte slots, so 2.4M ids take 38 MB instead of ~170 MB as Python str objects
+#: behind an object array. Indexing still gives ``str``.
+_IDS = np.dtypes.StringDType()
 
 
 def _shared(values: list) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +70,7 @@ def read_network(db: Database, chunk_accounts: int = 5000) -> Network:
         m = db.run_one("read/network_movements", nids=nids[start : start + chunk_accounts].tolist()) or {}
         if not m.get("ids"):
             continue
-        parts["ids"].append(np.array(m["ids"], dtype=object))
+        parts["ids"].append(np.array(m["ids"], dtype=_IDS))
         parts["kind"].append(np.array(m["kinds"], dtype=np.int8))
         parts["src"].append(rows(np.array(m["src"], dtype=np.int64)))
         parts["dst"].append(rows(np.array(m["dst"], dtype=np.int64)))
@@ -88,7 +94,7 @@ def read_network(db: Database, chunk_accounts: int = 5000) -> Network:
     def cat(key: str, dtype) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.empty(0, dtype=dtype)
 
-    mids = cat("ids", object)
+    mids = cat("ids", _IDS)
     ts = cat("ts", np.int64)
     order = np.lexsort((mids, ts)) if len(mids) else np.empty(0, dtype=np.int64)
     movements = MovementFrame(

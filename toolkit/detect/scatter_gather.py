@@ -247,7 +247,7 @@ def _sg_findings(
         g, rows, ts = g[keep], rows[keep], ts[keep]
     mov = out.mov[rows].astype(np.int64)
     order = np.lexsort((mov, ts, g))
-    evidence = split_groups(mov[order].tolist(), np.bincount(g, minlength=nf))
+    evidence = split_groups(mov[order], np.bincount(g, minlength=nf))
     t0 = view.t0
     return [
         Finding(
@@ -256,7 +256,7 @@ def _sg_findings(
             movements=evidence[j],
             value=float(c_),
             threshold=float(k),
-            accounts=mids[j] + (d_,),
+            accounts=(*mids[j], d_),
             window=(t0 + lo_, t0 + hi_),
             score=sc_,
             details={

@@ -183,18 +183,32 @@ class Finding:
         object.__setattr__(self, "accounts", as_rows(self.accounts))
 
 
+def _ids_per_finding(ids: np.ndarray, parts: list[Rows]) -> list[list[str]]:
+    """``[[ids[r] for r in rows] for rows in parts]`` with one gather and one ``tolist``."""
+    lens = [len(r) for r in parts]
+    flat = b"".join(r._b for r in parts)
+    names = [str(x) for x in ids[np.frombuffer(flat, dtype=np.int32)].tolist()] if flat else []
+    out: list[list[str]] = []
+    pos = 0
+    for n in lens:
+        out.append(names[pos : pos + n])
+        pos += n
+    return out
+
+
 def to_records(net: Network, findings: Iterable[Finding]) -> list[dict[str, Any]]:
     """Findings as plain dicts with account and movement **ids**, ready for ``UNWIND $rows``."""
-    acc_ids = net.accounts.ids
-    mov_ids = net.movements.ids
+    fs = list(findings)
+    movements = _ids_per_finding(net.movements.ids, [f.movements for f in fs])
+    accounts = _ids_per_finding(net.accounts.ids, [f.accounts for f in fs])
     out = []
-    for f in findings:
+    for f, mov, acc in zip(fs, movements, accounts):
         out.append(
             {
                 "rule": f.rule,
-                "account": str(acc_ids[f.account]),
-                "movements": [str(m) for m in mov_ids[f.movements.array()].tolist()],
-                "accounts": [str(a) for a in acc_ids[f.accounts.array()].tolist()],
+                "account": str(net.accounts.ids[f.account]),
+                "movements": mov,
+                "accounts": acc,
                 "value": float(f.value),
                 "threshold": float(f.threshold),
                 "window_start": None if f.window is None else int(f.window[0]),

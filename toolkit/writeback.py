@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from toolkit.db import Database
 from toolkit.findings import TYPOLOGY_IDS, Finding, to_records
 from toolkit.frames import Network
 from toolkit.runs import Run
 
-__all__ = ["write_findings", "WriteSummary"]
+__all__ = ["write_findings", "write_flag_records", "WriteSummary", "LINK_FLOOR"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,35 @@ def write_findings(
     The records of one batch are built while the previous batches are written (``writers``
     concurrent transactions), so the whole list never exists as Cypher parameters at once.
     """
+
+    def batches() -> Iterator[list[dict]]:
+        it = iter(findings)
+        start = 0
+        while True:
+            chunk = list(islice(it, batch_size))
+            if not chunk:
+                return
+            batch = to_records(net, chunk)
+            for i, (f, rec) in enumerate(zip(chunk, batch)):
+                rec["id"] = f"{run.id}:{start + i}"
+                rec["details"] = json.dumps(rec["details"], sort_keys=True, default=_plain)
+                rec["link"] = f.rule not in TYPOLOGY_IDS or f.score >= link_floor
+            start += len(chunk)
+            yield batch
+
+    return write_flag_records(db, run.id, batches(), progress, writers)
+
+
+def write_flag_records(
+    db: Database,
+    run_id: str,
+    batches: Iterable[list[dict]],
+    progress: Callable[[int], None] | None = None,
+    writers: int = 2,
+) -> int:
+    """Write ready ``writeback/flags`` rows (ids, JSON details), batch by batch, on ``writers``
+    concurrent transactions; returns how many flags were written. For detectors whose flags are
+    not :class:`~toolkit.findings.Finding` rows of a network (the clusters' abnormal actors)."""
     from toolkit.concurrent_writes import ConcurrentWriter
 
     written = [0]
@@ -59,21 +88,11 @@ def write_findings(
         if progress:
             progress(n)
 
-    it = iter(findings)
-    start = 0
     with ConcurrentWriter(writers, name="aml-flags") as w:
-        while True:
-            chunk = list(islice(it, batch_size))
-            if not chunk:
-                break
-            batch = to_records(net, chunk)
-            for i, (f, rec) in enumerate(zip(chunk, batch)):
-                rec["id"] = f"{run.id}:{start + i}"
-                rec["details"] = json.dumps(rec["details"], sort_keys=True, default=_plain)
-                rec["link"] = f.rule not in TYPOLOGY_IDS or f.score >= link_floor
-            start += len(chunk)
-            w.submit(lambda batch=batch: db.run_one("writeback/flags", run_id=run.id, rows=batch),
-                     lambda row, n=len(batch): count(row, n))
+        for batch in batches:
+            if batch:
+                w.submit(lambda batch=batch: db.run_one("writeback/flags", run_id=run_id, rows=batch),
+                         lambda row, n=len(batch): count(row, n))
     return written[0]
 
 

@@ -28,6 +28,7 @@ from toolkit.config import Settings
 from toolkit.db import Database
 from toolkit.embeddings.abnormal import AbnormalParams, AbnormalResult, abnormal_actors
 from toolkit.embeddings.embed import EmbeddingParams, Embeddings, embed_projection
+from toolkit.writeback import write_flag_records
 from toolkit.embeddings.kmeans import Clustering, KMeansParams, cluster, standardize
 from toolkit.embeddings.project import accounts_projection
 from toolkit.errors import ConfigError
@@ -363,5 +364,4 @@ def _write(db: Database, run_id: str, ids: np.ndarray, clustering: Clustering, a
                                    "cluster_enrichment": round(float(ab.cluster_enrichment[c]), 3),
                                    "reasons": list(ab.reasons[i])}, sort_keys=True),
         })
-    for start in range(0, len(rows), 5000):
-        db.run("writeback/flags", run_id=run_id, rows=rows[start : start + 5000])
+    write_flag_records(db, run_id, (rows[start : start + 5000] for start in range(0, len(rows), 5000)))

@@ -461,6 +461,8 @@ def benchmark(n_accounts: int = 100_000, n_transfers: int = 2_100_000, seed: int
         "injected_median": float(np.median(scores.score[rows])),
         "background_p99": float(np.quantile(scores.score[bg], 0.99)),
         "background_over_0.5": int((scores.score[bg] > 0.5).sum()),
+        "background_p999": float(np.quantile(scores.score[bg], 0.999)),
+        "background_flagged_share": float((scores.score[bg] >= 0.7).mean()),
     }
     del findings, scores
     if memory:

@@ -875,7 +875,14 @@ def test_scale_two_million_transfers():
     assert r["wall_s"]["total_detect"] < 60  # target < 20 s on an idle machine
     assert r["view_mb"] + max(r["peak_mb"].values()) < 273
     assert r["injected_found"] == {"fan_in": 20, "cycle": 20, "layering": 20, "of": 20}
-    assert r["score"]["injected_median"] > 3 * r["score"]["background_p99"]
+    # Separation at the combined score's flag threshold (0.7): the injected patterns are over it,
+    # at most 0.5% of the random background is, and the injected median outranks 99.9% of it.
+    # (Before the layering episode scores, the criterion was "injected median > 3x background
+    # p99"; random Pareto traffic now shows pass-through episodes under the threshold, p99 0.52.)
+    s = r["score"]
+    assert s["injected_median"] >= 0.7
+    assert s["background_flagged_share"] < 0.005
+    assert s["injected_median"] > s["background_p999"]
 
 
 def test_group_sums_match_ndarray_sum_bit_for_bit():

@@ -911,6 +911,40 @@ def test_recurring_cycles_are_discounted():
         assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)
 
 
+def test_ring_borrowing_one_busy_member_is_not_a_recurring_loop():
+    # Ring a-b-c closes once, but b also closes four loops of its own with other partners (a firm
+    # trading in loops): m = max(m_2, m_1 / 8, min(c, (c / 8) ** 2)) = 1 for all three, so the
+    # ring keeps its score (with hub 0, the busiest-member rule, it counted 1/5). Ring d-e-f where
+    # d is on 16 cycles: e and f count 1/max(1, 16/8) = 1/2, d itself 1/min(16, 2 ** 2) = 1/4.
+    # Loop x-y-z closing four times (every member busy) is discounted by 4 either way.
+    from toolkit.findings import Finding
+
+    det = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05, "burst": 1.0}
+    pair = dict(det, length=2)
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.8, details=det)]
+    fs += [Finding("cycle", 1, (), 0.0, 0.0, accounts=(10 + i,), score=0.1, details=pair) for i in range(4)]
+    fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
+    fs += [Finding("cycle", 6, (), 0.0, 0.0, accounts=(7, 8), score=0.8, details=det)]
+    fs += [Finding("cycle", 6, (), 0.0, 0.0, accounts=(20 + i,), score=0.1, details=pair) for i in range(15)]
+    n = 100
+    j = TYPOLOGY_IDS.index("cycle")
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, cycle_recurrence_hub=8.0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, cycle_recurrence_hub=0.0))
+    for a in (0, 2):
+        assert on.by_typology[a, j] == pytest.approx(0.8)
+        assert off.by_typology[a, j] == pytest.approx(0.8 / 5)
+    assert on.by_typology[1, j] > 0.8 > off.by_typology[1, j]
+    for a in (7, 8):
+        assert on.by_typology[a, j] == pytest.approx(0.8 / 2)
+        assert off.by_typology[a, j] == pytest.approx(0.8 / 16)
+    assert on.finding_rarity[0] == 1.0 and on.by_typology[6, j] > 0.8 / 4 > off.by_typology[6, j]
+    for a in (3, 4, 5):
+        assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 / 4) ** 1.5)
+        assert off.by_typology[a, j] == pytest.approx(on.by_typology[a, j])
+    with pytest.raises(ConfigError):
+        replace(P, cycle_recurrence_hub=-1.0)
+
+
 def test_rings_keep_their_shape_score_and_rarity_one():
     # A 3-ring a-b-c moving no more than its members usually do (burst 0) scored 0.2 by the
     # detector = 0.8 * (0.25 + 0.75 * 0); as a ring it counts 0.8, rarity 1, for every member.

@@ -653,6 +653,9 @@ def test_episode_links_join_bursts_of_the_same_money():
     np.testing.assert_allclose(det.stats["episode_linked"], [1.0, 1.0, 1.0, 0.0, 0.0], atol=1e-9)
     by = {f.account: f for f in det.findings}
     assert by[0].details["episode_link"] == pytest.approx(1.0) and by[2].details["episode_link"] == 0.0
+    # Each finding's accounts are those its evidence moved money with: m and h each other,
+    # x nobody (cash in, cash out).
+    assert (by[0].accounts, by[1].accounts, by[2].accounts) == ((1,), (0,), ())
 
 
 def test_episode_link_raises_a_weak_burst():

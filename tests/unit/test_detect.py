@@ -1004,3 +1004,30 @@ def test_episode_links_reach_a_receiver_paid_late():
     assert link[3] > 0.5
     short = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance, link_scales=())
     assert episode_links(view, short)[3] == 0.0
+
+
+def test_hub_findings_list_the_counterparties_that_passed_the_money_on():
+    # h pays r1..r5 within hours (a fan-out). r1 withdraws 97% of it in cash the next day (a hop),
+    # r2 withdraws half (no match), r3 withdraws 97% but five days later (outside the 3-day dwell),
+    # r4 and r5 keep it. Only r1 is a passer. A fan-in to g: s1's payment to g is the cash that
+    # came in six hours before, less 3%; s2..s5 pay from nothing that just arrived.
+    from toolkit.detect import run_typologies
+
+    rows = [{"id": f"p{i}", "from": "h", "to": f"r{i}", "amount": 1000.0, "ts": T0 + i * HOUR} for i in range(1, 6)]
+    rows += [
+        {"id": "w1", "kind": "withdrawal", "from": "r1", "amount": 970.0, "ts": T0 + DAY},
+        {"id": "w2", "kind": "withdrawal", "from": "r2", "amount": 500.0, "ts": T0 + DAY},
+        {"id": "w3", "kind": "withdrawal", "from": "r3", "amount": 970.0, "ts": T0 + 5 * DAY},
+        {"id": "d1", "kind": "deposit", "to": "s1", "amount": 800.0, "ts": T0 + 10 * DAY},
+    ]
+    rows += [{"id": f"q{i}", "from": f"s{i}", "to": "g", "amount": 776.0, "ts": T0 + 10 * DAY + 6 * HOUR + i}
+             for i in range(1, 6)]
+    names = ["h", "g", *[f"r{i}" for i in range(1, 6)], *[f"s{i}" for i in range(1, 6)]]
+    net = Network.from_rows([{"id": a} for a in names], rows)
+    res = run_typologies(net, P, only=["fan_in", "fan_out"])
+    ids = net.accounts.ids
+    (fo,) = res.by_typology("fan_out")
+    (fi,) = res.by_typology("fan_in")
+    assert [str(ids[fo.accounts[p]]) for p in fo.details["passers"]] == ["r1"]
+    assert [str(ids[fi.accounts[p]]) for p in fi.details["passers"]] == ["s1"]
+    assert res.seconds["passers"] >= 0

@@ -632,13 +632,7 @@ def _evidence_partners(view: FlowView, members: np.ndarray, evidence: list[tuple
     counts = np.fromiter((len(e) for e in evidence), dtype=np.int64, count=nm)
     if counts.sum() == 0:
         return [() for _ in range(nm)]
-    inn, out = view.inn, view.out
-    n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
-    src = np.full(n_mov, -1, dtype=np.int64)
-    dst = np.full(n_mov, -1, dtype=np.int64)
-    src[out.mov] = out.acc
-    dst[out.mov] = out.cp
-    dst[inn.mov] = inn.acc
+    src, dst = view.movement_ends()
     flat = np.fromiter((m for e in evidence for m in e), dtype=np.int64, count=int(counts.sum()))
     grp = np.repeat(np.arange(nm), counts)
     own = members[grp]

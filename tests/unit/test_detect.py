@@ -1031,3 +1031,23 @@ def test_hub_findings_list_the_counterparties_that_passed_the_money_on():
     assert [str(ids[fo.accounts[p]]) for p in fo.details["passers"]] == ["r1"]
     assert [str(ids[fi.accounts[p]]) for p in fi.details["passers"]] == ["s1"]
     assert res.seconds["passers"] >= 0
+
+
+def test_unlinked_episode_counts_less_than_a_linked_one():
+    # Three layering hits of score 0.9: a lone burst (episode link 0, not pass-through) keeps
+    # u = 0.8 of it; one joined by a full link (>= episode_link_full) all of it; one half-way up
+    # the link ramp (0.35: g = 0.5) 0.8 + 0.2 * 0.5; a whole-period pass-through account all.
+    from toolkit.findings import Finding
+
+    def hit(a: int, link: float, pt: bool = False) -> Finding:
+        det = {"chain_length": 1, "ratio": 0.5, "strength": 0.9, "episode_link": link, "pass_through": pt,
+               "episode_inflow": 1000.0, "episode_span_s": DAY, "episode_ratio": 0.97, "episode_burst": 0.9,
+               "max_dwell_s": 3 * DAY, "median_dwell_s": DAY}
+        return Finding("layering", a, (), 0.5, 0.8, score=0.9, details=det)
+
+    fs = [hit(0, 0.0), hit(1, 0.6), hit(2, 0.35), hit(3, 0.0, pt=True)]
+    j = TYPOLOGY_IDS.index("layering")
+    res = score_accounts(fs, 4, np.ones(4, dtype=bool), P)
+    np.testing.assert_allclose(res.by_typology[:, j], [0.72, 0.9, 0.9 * 0.9, 0.9])
+    whole = score_accounts(fs, 4, np.ones(4, dtype=bool), replace(P, episode_unlinked_weight=1.0))
+    np.testing.assert_allclose(whole.by_typology[:, j], [0.9] * 4)

@@ -653,6 +653,9 @@ def test_episode_links_join_bursts_of_the_same_money():
     np.testing.assert_allclose(det.stats["episode_linked"], [1.0, 1.0, 1.0, 0.0, 0.0], atol=1e-9)
     by = {f.account: f for f in det.findings}
     assert by[0].details["episode_link"] == pytest.approx(1.0) and by[2].details["episode_link"] == 0.0
+    # Each finding's accounts are those its evidence moved money with: m and h each other,
+    # x nobody (cash in, cash out).
+    assert (by[0].accounts, by[1].accounts, by[2].accounts) == ((1,), (0,), ())
 
 
 def test_episode_link_raises_a_weak_burst():
@@ -918,6 +921,40 @@ def test_recurring_cycles_are_discounted():
         assert off.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 * r) ** 1.5)
 
 
+def test_ring_borrowing_one_busy_member_is_not_a_recurring_loop():
+    # Ring a-b-c closes once, but b also closes four loops of its own with other partners (a firm
+    # trading in loops): m = max(m_2, m_1 / 8, min(c, (c / 8) ** 2)) = 1 for all three, so the
+    # ring keeps its score (with hub 0, the busiest-member rule, it counted 1/5). Ring d-e-f where
+    # d is on 16 cycles: e and f count 1/max(1, 16/8) = 1/2, d itself 1/min(16, 2 ** 2) = 1/4.
+    # Loop x-y-z closing four times (every member busy) is discounted by 4 either way.
+    from toolkit.findings import Finding
+
+    det = {"length": 3, "span_s": 2 * DAY, "window_s": 30 * DAY, "max_deviation": 0.05, "burst": 1.0}
+    pair = dict(det, length=2)
+    fs = [Finding("cycle", 0, (), 0.0, 0.0, accounts=(1, 2), score=0.8, details=det)]
+    fs += [Finding("cycle", 1, (), 0.0, 0.0, accounts=(10 + i,), score=0.1, details=pair) for i in range(4)]
+    fs += [Finding("cycle", 3, (), 0.0, 0.0, accounts=(4, 5), score=0.8, details=det) for _ in range(4)]
+    fs += [Finding("cycle", 6, (), 0.0, 0.0, accounts=(7, 8), score=0.8, details=det)]
+    fs += [Finding("cycle", 6, (), 0.0, 0.0, accounts=(20 + i,), score=0.1, details=pair) for i in range(15)]
+    n = 100
+    j = TYPOLOGY_IDS.index("cycle")
+    on = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, cycle_recurrence_hub=8.0))
+    off = score_accounts(fs, n, np.ones(n, dtype=bool), replace(P, cycle_recurrence=1.0, cycle_recurrence_hub=0.0))
+    for a in (0, 2):
+        assert on.by_typology[a, j] == pytest.approx(0.8)
+        assert off.by_typology[a, j] == pytest.approx(0.8 / 5)
+    assert on.by_typology[1, j] > 0.8 > off.by_typology[1, j]
+    for a in (7, 8):
+        assert on.by_typology[a, j] == pytest.approx(0.8 / 2)
+        assert off.by_typology[a, j] == pytest.approx(0.8 / 16)
+    assert on.finding_rarity[0] == 1.0 and on.by_typology[6, j] > 0.8 / 4 > off.by_typology[6, j]
+    for a in (3, 4, 5):
+        assert on.by_typology[a, j] == pytest.approx(1 - (1 - 0.8 / 4) ** 1.5)
+        assert off.by_typology[a, j] == pytest.approx(on.by_typology[a, j])
+    with pytest.raises(ConfigError):
+        replace(P, cycle_recurrence_hub=-1.0)
+
+
 def test_rings_keep_their_shape_score_and_rarity_one():
     # A 3-ring a-b-c moving no more than its members usually do (burst 0) scored 0.2 by the
     # detector = 0.8 * (0.25 + 0.75 * 0); as a ring it counts 0.8, rarity 1, for every member.
@@ -974,3 +1011,50 @@ def test_episode_links_reach_a_receiver_paid_late():
     assert link[3] > 0.5
     short = pass_episodes(view, P.episode_window_s, P.episode_fee, P.episode_tolerance, link_scales=())
     assert episode_links(view, short)[3] == 0.0
+
+
+def test_hub_findings_list_the_counterparties_that_passed_the_money_on():
+    # h pays r1..r5 within hours (a fan-out). r1 withdraws 97% of it in cash the next day (a hop),
+    # r2 withdraws half (no match), r3 withdraws 97% but five days later (outside the 3-day dwell),
+    # r4 and r5 keep it. Only r1 is a passer. A fan-in to g: s1's payment to g is the cash that
+    # came in six hours before, less 3%; s2..s5 pay from nothing that just arrived.
+    from toolkit.detect import run_typologies
+
+    rows = [{"id": f"p{i}", "from": "h", "to": f"r{i}", "amount": 1000.0, "ts": T0 + i * HOUR} for i in range(1, 6)]
+    rows += [
+        {"id": "w1", "kind": "withdrawal", "from": "r1", "amount": 970.0, "ts": T0 + DAY},
+        {"id": "w2", "kind": "withdrawal", "from": "r2", "amount": 500.0, "ts": T0 + DAY},
+        {"id": "w3", "kind": "withdrawal", "from": "r3", "amount": 970.0, "ts": T0 + 5 * DAY},
+        {"id": "d1", "kind": "deposit", "to": "s1", "amount": 800.0, "ts": T0 + 10 * DAY},
+    ]
+    rows += [{"id": f"q{i}", "from": f"s{i}", "to": "g", "amount": 776.0, "ts": T0 + 10 * DAY + 6 * HOUR + i}
+             for i in range(1, 6)]
+    names = ["h", "g", *[f"r{i}" for i in range(1, 6)], *[f"s{i}" for i in range(1, 6)]]
+    net = Network.from_rows([{"id": a} for a in names], rows)
+    res = run_typologies(net, P, only=["fan_in", "fan_out"])
+    ids = net.accounts.ids
+    (fo,) = res.by_typology("fan_out")
+    (fi,) = res.by_typology("fan_in")
+    assert [str(ids[fo.accounts[p]]) for p in fo.details["passers"]] == ["r1"]
+    assert [str(ids[fi.accounts[p]]) for p in fi.details["passers"]] == ["s1"]
+    assert res.seconds["passers"] >= 0
+
+
+def test_unlinked_episode_counts_less_than_a_linked_one():
+    # Three layering hits of score 0.9: a lone burst (episode link 0, not pass-through) keeps
+    # u = 0.8 of it; one joined by a full link (>= episode_link_full) all of it; one half-way up
+    # the link ramp (0.35: g = 0.5) 0.8 + 0.2 * 0.5; a whole-period pass-through account all.
+    from toolkit.findings import Finding
+
+    def hit(a: int, link: float, pt: bool = False) -> Finding:
+        det = {"chain_length": 1, "ratio": 0.5, "strength": 0.9, "episode_link": link, "pass_through": pt,
+               "episode_inflow": 1000.0, "episode_span_s": DAY, "episode_ratio": 0.97, "episode_burst": 0.9,
+               "max_dwell_s": 3 * DAY, "median_dwell_s": DAY}
+        return Finding("layering", a, (), 0.5, 0.8, score=0.9, details=det)
+
+    fs = [hit(0, 0.0), hit(1, 0.6), hit(2, 0.35), hit(3, 0.0, pt=True)]
+    j = TYPOLOGY_IDS.index("layering")
+    res = score_accounts(fs, 4, np.ones(4, dtype=bool), P)
+    np.testing.assert_allclose(res.by_typology[:, j], [0.72, 0.9, 0.9 * 0.9, 0.9])
+    whole = score_accounts(fs, 4, np.ones(4, dtype=bool), replace(P, episode_unlinked_weight=1.0))
+    np.testing.assert_allclose(whole.by_typology[:, j], [0.9] * 4)

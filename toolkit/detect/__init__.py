@@ -13,6 +13,7 @@ Modules
 :mod:`.scatter_gather`  ``scatter_gather``, ``gather_scatter``
 :mod:`.cycles`          ``cycle`` (time-respecting, amount-consistent, each reported once)
 :mod:`.layering`        ``layering`` (first-in first-out pass-through ratio, dwell, chains)
+:mod:`.passers`         the counterparties of a hub that passed its money straight on
 :mod:`.score`           the per-account typology score and its reasons
 :mod:`.view`            :class:`FlowView`, the (account, time)-sorted movements all detectors share
 :mod:`.windows`         the vectorised sliding-window building blocks (distinct counts, greedy windows)
@@ -51,6 +52,7 @@ from toolkit.detect.cycles import cycle_score, detect_cycles
 from toolkit.detect.fan import detect_fan_in, detect_fan_out, fan_score, surprise
 from toolkit.detect.layering import PassThrough, detect_layering, layering_score, pass_through
 from toolkit.detect.params import DAY, TypologyParams
+from toolkit.detect.passers import HUB_TYPOLOGIES, mark_passers, matched_hops
 from toolkit.detect.scatter_gather import detect_gather_scatter, detect_scatter_gather
 from toolkit.detect.score import AccountScores, score_accounts, shape_of
 from toolkit.detect.view import Detection, FlowSide, FlowView, usd_amounts
@@ -110,7 +112,8 @@ class TypologyResult:
         Findings per typology id; every id is present (0 where none or not run).
     seconds : dict of str -> float
         Wall time per typology id (0.0 where not run), plus ``"prepare"`` (sorting the
-        movements, USD conversion) and ``"score"``.
+        movements, USD conversion), ``"passers"`` (the hub findings' passers,
+        :mod:`.passers`) and ``"score"``.
     account_score : ndarray of float64
         The per-account typology score in [0, 1] (:mod:`toolkit.detect.score`).
     account_reasons : dict of int -> tuple of str
@@ -167,7 +170,7 @@ def run_typologies(
     for t in wanted:
         if t not in TYPOLOGY_IDS:
             raise ConfigError(f"unknown typology '{t}' (expected one of {', '.join(TYPOLOGY_IDS)})")
-    seconds = {"prepare": 0.0, **{t: 0.0 for t in TYPOLOGY_IDS}, "score": 0.0}
+    seconds = {"prepare": 0.0, **{t: 0.0 for t in TYPOLOGY_IDS}, "passers": 0.0, "score": 0.0}
     start = time.perf_counter()
     view = net if isinstance(net, FlowView) else FlowView.from_network(net, p.usd_rates)
     seconds["prepare"] = time.perf_counter() - start
@@ -184,6 +187,11 @@ def run_typologies(
         stats.update({f"{t}.{k}": v for k, v in det.stats.items()})
 
     findings = [f for t in TYPOLOGY_IDS for f in found[t]]
+    if any(found[t] for t in HUB_TYPOLOGIES):
+        start = time.perf_counter()
+        forwarded, fed = matched_hops(view, p.layering_max_dwell_s, p.episode_fee, p.episode_tolerance)
+        findings = mark_passers(findings, *view.movement_ends(), forwarded, fed)
+        seconds["passers"] = time.perf_counter() - start
     start = time.perf_counter()
     ids = net.accounts.ids if isinstance(net, Network) else None
     scores = score_accounts(findings, view.n_accounts, view.active(), p, account_ids=ids)

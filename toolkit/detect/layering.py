@@ -489,8 +489,9 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
     -------
     Detection
         ``findings``: rule ``layering``, one per pass-through account: ``account`` it,
-        ``accounts`` the pass-through accounts it is linked to by transfers, ``movements`` the
-        inflows and outflows that carried money through within ``D``, ``value`` the ratio,
+        ``movements`` the inflows and outflows that carried money through within ``D`` and those
+        of its best episode (at most ``evidence_limit``, the largest), ``accounts`` the accounts
+        those movements came from or went to (:func:`_evidence_partners`), ``value`` the ratio,
         ``threshold`` ``r``, ``details`` ``ratio``, ``inflow``, ``forwarded``,
         ``median_dwell_s``, ``chain_length``, ``layer_size``, ``layer`` (smallest account row
         of its group), ``upstream``/``downstream`` (linked pass-through senders / receivers).
@@ -573,9 +574,9 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
     np.maximum.at(t_hi, ev_group, ev_ts)
     # Linked pass-through neighbours: receivers (downstream) and senders (upstream).
     down_g, up_g = np.searchsorted(members, ls), np.searchsorted(members, ld)
-    nbrs, _ = unique_per_group(np.concatenate([down_g, up_g]), np.concatenate([ld, ls]), nm)
     _, n_down = unique_per_group(down_g, ld, nm)
     _, n_up = unique_per_group(up_g, ls, nm)
+    partners = _evidence_partners(view, members, evidence)
     mem = members.tolist()
     findings = []
     for i, a in enumerate(mem):
@@ -587,7 +588,7 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
                 movements=evidence[i],
                 value=float(ratio[a]),
                 threshold=float(p.layering_min_ratio),
-                accounts=nbrs[i],
+                accounts=partners[i],
                 window=(view.t0 + int(t_lo[i]), view.t0 + int(t_hi[i])) if n_ev[i] else None,
                 score=float(score[i]),
                 details={
@@ -615,3 +616,26 @@ def detect_layering(data: Network | FlowView, params: TypologyParams | None = No
             )
         )
     return Detection("layering", findings, stats)
+
+
+def _evidence_partners(view: FlowView, members: np.ndarray, evidence: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Per finding (account ``members[i]``, evidence movement rows ``evidence[i]``), the accounts
+    its evidence moved money with, ascending (cash has none).
+
+    Why these and not every layer account it ever paid: the combined score asks whether the
+    money of a burst came from or went to an account that is suspicious itself (a mule paying
+    its collector during its burst). Counterparties outside the burst say nothing about it; on
+    the 200k evaluation sets the linked pass-through neighbours at any time, as partners, added
+    as many honest accounts as mules (:mod:`toolkit.scoring.combined`, ``partner_weight``).
+    """
+    nm = len(members)
+    counts = np.fromiter((len(e) for e in evidence), dtype=np.int64, count=nm)
+    if counts.sum() == 0:
+        return [() for _ in range(nm)]
+    src, dst = view.movement_ends()
+    flat = np.fromiter((m for e in evidence for m in e), dtype=np.int64, count=int(counts.sum()))
+    grp = np.repeat(np.arange(nm), counts)
+    own = members[grp]
+    cp = np.where(src[flat] == own, dst[flat], src[flat])
+    ok = (cp >= 0) & (cp != own)
+    return unique_per_group(grp[ok], cp[ok], nm)[0]

@@ -231,6 +231,18 @@ class FlowView:
         a[self.inn.acc[self.inn.cp >= 0]] = True
         return a
 
+    def movement_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sender and receiver row of every movement row (``-1`` for cash and for movements the
+        view does not hold), for detectors that turn evidence movements into counterparties."""
+        out, inn = self.out, self.inn
+        n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
+        src = np.full(n_mov, -1, dtype=np.int64)
+        dst = np.full(n_mov, -1, dtype=np.int64)
+        src[out.mov] = out.acc
+        dst[out.mov] = out.cp
+        dst[inn.mov] = inn.acc
+        return src, dst
+
 
 def as_view(data: Network | FlowView, usd_rates: Mapping[str, float] | None = None) -> FlowView:
     """``data`` itself if it is a view, else a view built from the network."""

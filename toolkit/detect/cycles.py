@@ -240,7 +240,7 @@ def _long_rings(view: FlowView, edges: _Edges, p: TypologyParams, found: dict[in
 
     Why: laundering rings at medium hardness have 3-7 accounts, and searching all transfers for
     7-account loops cost 9.1 -> 14.7 s at 2.1M transfers (busy firms close countless long loops).
-    A ring's hops are hop transfers, and few transfers are (about 4% at 2.1M), so the long search
+    A ring's hops are hop transfers, and few other transfers are (0.5% at 2.1M), so the long search
     runs on a small graph; the loops it finds satisfy the same rules as the others.
     """
     from dataclasses import replace

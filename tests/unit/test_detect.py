@@ -264,6 +264,7 @@ ORACLE = TypologyParams(
     gs_min_counterparties=2,
     gs_window_s=DAY,
     cycle_max_length=4,
+    cycle_ring_max_length=0,  # the brute force knows no hop-transfer rings
     cycle_window_s=2 * DAY,
     cycle_amount_tolerance=0.2,
     layering_max_dwell_s=DAY,
@@ -1058,3 +1059,25 @@ def test_unlinked_episode_counts_less_than_a_linked_one():
     np.testing.assert_allclose(res.by_typology[:, j], [0.72, 0.9, 0.9 * 0.9, 0.9])
     whole = score_accounts(fs, 4, np.ones(4, dtype=bool), replace(P, episode_unlinked_weight=1.0))
     np.testing.assert_allclose(whole.by_typology[:, j], [0.9] * 4)
+
+
+def test_rings_longer_than_the_search_are_found_through_hop_transfers():
+    # A 7-account ring r0 -> r1 -> ... -> r6 -> r0: r0 is paid 1000 in cash, every member passes
+    # what it got on 12 hours later less 3%. cycle_max_length 6 misses it; cycle_ring_max_length
+    # 7 finds it through the hop transfers. The same ring where r3 keeps the money four days
+    # (beyond the 3-day dwell) is not a chain of hops and is not found.
+    def ring(delay_r3: int) -> Network:
+        rows = [{"id": "d0", "kind": "deposit", "to": "r0", "amount": 1000.0, "ts": T0}]
+        amt, t = 1000.0, T0
+        for i in range(7):
+            amt *= 0.97
+            t += delay_r3 if i == 3 else 12 * HOUR
+            rows.append({"id": f"h{i}", "from": f"r{i}", "to": f"r{(i + 1) % 7}", "amount": round(amt, 2), "ts": t})
+        rows.append({"id": "w0", "kind": "withdrawal", "from": "r0", "amount": round(amt * 0.97, 2), "ts": t + 6 * HOUR})
+        return Network.from_rows([{"id": f"r{i}"} for i in range(7)], rows)
+
+    fast = ring(12 * HOUR)
+    assert detect_cycles(fast, replace(P, cycle_ring_max_length=0)).findings == []
+    (f,) = detect_cycles(fast, P).findings
+    assert f.details["length"] == 7 and f.account == 0 and f.accounts == (1, 2, 3, 4, 5, 6)
+    assert detect_cycles(ring(4 * DAY), P).findings == []

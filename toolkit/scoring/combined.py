@@ -372,35 +372,40 @@ def _passer_evidence(flags: FlagTable, g: np.ndarray, passer_max: float, passer_
     passer_max / k_h) * min(1, passer_hubs / m_a)`` over the hubs ``h`` whose flags list it as a
     passer."""
     out = np.zeros(flags.n_accounts)
-    hub = np.isin(flags.rule, HUB_SHAPES)
-    sel = hub[flags.involved_flag]
-    if not sel.any():
+    n = np.int64(flags.n_accounts)
+    rows: list[int] = []
+    pos: list[int] = []
+    for i in np.flatnonzero(np.isin(flags.rule, HUB_SHAPES)).tolist():
+        d = flags.details[i]
+        ps = d.get("passers") if isinstance(d, dict) else None
+        if ps:
+            rows.extend([i] * len(ps))
+            pos.extend(ps)
+    if not rows:
         return out
-    # k_h: distinct counterparties over all hub-shape flags of the hub
-    h_acc = flags.account[flags.involved_flag[sel]]
-    pairs = np.unique(h_acc * np.int64(flags.n_accounts) + flags.involved_account[sel])
-    k = np.bincount(pairs // flags.n_accounts, minlength=flags.n_accounts)
-    spread = np.minimum(1.0, passer_max / np.maximum(k, 1))
-    # involved accounts of every flag, in order (positions are what details["passers"] holds)
+    row = np.asarray(rows, dtype=np.int64)
+    # involved accounts of every flag, in order (positions are what details["passers"] holds;
+    # a flag keeps its accounts as an ordered list, f.accounts, in the database too)
     order = np.argsort(flags.involved_flag, kind="stable")
     inv_f, inv_a = flags.involved_flag[order], flags.involved_account[order]
-    start = np.searchsorted(inv_f, np.arange(len(flags.rule)), side="left")
-    stop = np.searchsorted(inv_f, np.arange(len(flags.rule)), side="right")
-    pf: list[np.ndarray] = []  # (hub, passer) pairs
-    for i in np.flatnonzero(hub).tolist():
-        d = flags.details[i]
-        pos = d.get("passers") if isinstance(d, dict) else None
-        if not pos:
-            continue
-        idx = np.asarray(pos, dtype=np.int64) + start[i]
-        idx = idx[idx < stop[i]]
-        pf.append(np.column_stack([np.full(len(idx), flags.account[i], dtype=np.int64), inv_a[idx]]))
-    if not pf:
-        return out
-    hp = np.unique(np.vstack(pf), axis=0)
+    start = np.searchsorted(inv_f, row, side="left")
+    idx = start + np.asarray(pos, dtype=np.int64)
+    ok = idx < np.searchsorted(inv_f, row, side="right")
+    hp = np.unique(flags.account[row[ok]] * n + inv_a[idx[ok]])  # (hub, passer) pairs
+    h, a = hp // n, hp % n
     # m_a: distinct hubs the account passes money for; more than passer_hubs is trade, not a hop
-    m = np.bincount(hp[:, 1], minlength=flags.n_accounts)
-    h, a = hp[:, 0], hp[:, 1]
+    m = np.bincount(a, minlength=flags.n_accounts)
+    live = g[h] > 0
+    if not live.any():
+        return out
+    h, a = h[live], a[live]
+    # k_h: distinct counterparties over all hub-shape flags of the (flagged) hubs
+    hubs = np.unique(h)
+    sel = np.isin(flags.rule, HUB_SHAPES)[flags.involved_flag]
+    sel[sel] = np.isin(flags.account[flags.involved_flag[sel]], hubs)
+    k = np.bincount(np.unique(flags.account[flags.involved_flag[sel]] * n + flags.involved_account[sel]) // n,
+                    minlength=flags.n_accounts)
+    spread = np.minimum(1.0, passer_max / np.maximum(k, 1))
     np.maximum.at(out, a, g[h] * spread[h] * np.minimum(1.0, passer_hubs / np.maximum(m[a], 1)))
     return out
 

@@ -213,3 +213,28 @@ def test_cli_evaluate_json_keys_are_exact(db, tmp_path):
             assert all(v is None or 0.0 <= v <= 1.0 for v in m.values())
     pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
     assert len(pngs) == 6 and any(p.endswith("_embedding_map.png") for p in pngs)
+
+
+@pytest.mark.timeout(900)
+def test_cli_bench_json_records_are_exact(db, tmp_path):
+    """`aml bench --json`: one record per method and phase, the contract's keys in order, the load
+    counted in graph construction (the detail file keeps it apart)."""
+    detail = tmp_path / "detail.json"
+    result = runner.invoke(_app(), ["bench", "--transfers", "3000", "--methods", "ours,ml,ml_rw", "--json",
+                                    "--yes", "--cache-dir", str(tmp_path / "data"), "--out", str(detail)])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [(r["method"], r["phase"]) for r in records] == [
+        (m, p) for m in ("ours", "ml", "ml_rw")
+        for p in ("initialization", "graph_construction", "algorithm_execution", "result_storage")]
+    for r in records:
+        assert list(r) == ["method", "transfers", "phase", "seconds", "py_peak_mb", "server_heap_peak_mb"]
+        assert r["transfers"] == 3000
+        assert r["seconds"] > 0 and r["py_peak_mb"] > 50 and r["server_heap_peak_mb"] > 0
+    for d in json.loads(detail.read_text()):
+        if d["phase"] == "graph_construction":
+            assert d["detail"]["load"]["rows"] > 3000
+            assert d["seconds"] >= d["detail"]["load_seconds"]
+    n = db.cypher("MATCH (a:Account) WHERE a.amlMlScore IS NOT NULL AND a.amlMlRwScore IS NOT NULL "
+                  "RETURN count(a) AS n")[0]["n"]
+    assert n > 0

@@ -182,6 +182,7 @@ def bench(
     seed: Optional[int] = typer.Option(None, "--seed", help="Generator seed (default [general] random_seed)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the records (with the per-step detail) to this JSON file."),
     yes: bool = typer.Option(False, "--yes", help="Allow clearing a non-empty database."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where generated data sets are cached (default <server cache>/datasets)."),
 ) -> None:
     """Time and memory per phase of ours, ML and ML + random walk at the paper's sizes; Table 1 beside."""
     from toolkit import bench as bm
@@ -199,7 +200,7 @@ def bench(
         with connect(s) as db:
             if not yes and bm.has_data(db):
                 raise ConfigError("bench loads each size into a cleared database, and this one holds data: pass --yes")
-        records = bm.run_bench(s, sizes, wanted, seed=seed, detail_path=out,
+        records = bm.run_bench(s, sizes, wanted, seed=seed, detail_path=out, cache_dir=cache_dir,
                                progress=None if json_ else (lambda n: err_console.print(f"... {n}", markup=False)))
     if json_:
         print_json([r.as_dict() for r in records])

@@ -23,13 +23,14 @@ def bench_main(
     seed: Optional[int] = typer.Option(None, "--seed", help="Generator seed (default [general] random_seed)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the records to this JSON file."),
     yes: bool = typer.Option(False, "--yes", help="Allow clearing a non-empty database."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where generated data sets are cached (default <server cache>/datasets)."),
 ) -> None:
     """Time and memory per phase of ours, ML and ML + random walk at the paper's sizes (or `bench load`)."""
     if ctx.invoked_subcommand is not None:
         return
     from toolkit.cli.ai import bench
 
-    bench(transfers=transfers, methods=methods, json_=json_, seed=seed, out=out, yes=yes)
+    bench(transfers=transfers, methods=methods, json_=json_, seed=seed, out=out, yes=yes, cache_dir=cache_dir)
 
 
 @app.command("load")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,11 +54,16 @@ class _Reasons:
     def ok(self) -> np.ndarray:
         return self.reason == ""
 
-    def flag(self, mask: np.ndarray | pd.Series, field_name: str, reason: str | pd.Series) -> None:
+    def flag(self, mask: np.ndarray | pd.Series, field_name: str,
+             reason: str | pd.Series | Callable[[], str | pd.Series]) -> None:
+        """``reason`` may be a function that builds the per-row reasons: it is called only when a
+        row breaks the rule (building them for every row was a third of a clean load's checks)."""
         m = np.asarray(mask, dtype=bool) & self.ok
         if not m.any():
             return
         self.field[m] = field_name
+        if callable(reason):
+            reason = reason()
         if isinstance(reason, pd.Series):
             self.reason[m] = reason.to_numpy(dtype=object)[m]
         else:
@@ -111,10 +117,16 @@ class DuplicateTracker:
         self.content = np.empty(0, dtype=np.uint64)
         self.rows = np.empty(0, dtype=np.int64)
 
-    def check(self, ids: pd.Series, content: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    @staticmethod
+    def hashes(ids: pd.Series, content: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The (id, whole row) hashes that :meth:`check` and :meth:`add` work on."""
+        return (pd.util.hash_pandas_object(ids, index=False).to_numpy(),
+                pd.util.hash_pandas_object(content, index=False).to_numpy())
+
+    def check(self, ids: pd.Series, content: pd.DataFrame, rows: np.ndarray,
+              hashes: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Returns (same_content_repeat, different_content_repeat, first_row_of_that_id)."""
-        idh = pd.util.hash_pandas_object(ids, index=False).to_numpy()
-        ch = pd.util.hash_pandas_object(content, index=False).to_numpy()
+        idh, ch = hashes if hashes is not None else self.hashes(ids, content)
         n = len(idh)
         same = np.zeros(n, dtype=bool)
         diff = np.zeros(n, dtype=bool)
@@ -137,9 +149,10 @@ class DuplicateTracker:
             first_row[dup_in_chunk] = rows[first_idx[dup_in_chunk]]
         return same, diff, first_row
 
-    def add(self, ids: pd.Series, content: pd.DataFrame, rows: np.ndarray) -> None:
-        idh = pd.util.hash_pandas_object(ids, index=False).to_numpy()
-        ch = pd.util.hash_pandas_object(content, index=False).to_numpy()
+    def add(self, ids: pd.Series | None, content: pd.DataFrame | None, rows: np.ndarray,
+            hashes: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Remember these rows; ``hashes`` (from :meth:`hashes`) saves hashing them twice."""
+        idh, ch = hashes if hashes is not None else self.hashes(ids, content)
         ids_all = np.concatenate([self.ids, idh])
         order = np.argsort(ids_all, kind="stable")
         self.ids = ids_all[order]
@@ -147,40 +160,43 @@ class DuplicateTracker:
         self.rows = np.concatenate([self.rows, rows])[order]
 
 
-def _id_checks(r: _Reasons, frame: pd.DataFrame, dups: DuplicateTracker, content_cols: list[str]) -> int:
+def _id_checks(r: _Reasons, frame: pd.DataFrame, dups: DuplicateTracker,
+               content_cols: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Flags ids repeated with other content; returns (exact repeats, the rows' hashes)."""
     ids = frame["id"].str.strip()
     r.flag(ids == "", "id", "empty id")
     rows = frame[ROW].to_numpy()
-    same, diff, first_row = dups.check(ids, frame[content_cols], rows)
+    hashes = dups.hashes(ids, frame[content_cols])
+    same, diff, first_row = dups.check(ids, frame[content_cols], rows, hashes)
     ok_before = r.ok.copy()
     r.flag(
         diff,
         "id",
-        "id " + _quoted(ids) + " repeated with different content (first at row "
+        lambda: "id " + _quoted(ids) + " repeated with different content (first at row "
         + pd.Series(first_row).astype(str) + ")",
     )
     # exact repeats load once: drop them from the good rows without calling them rejects
     repeated_same = same & ok_before
-    return repeated_same
+    return repeated_same, hashes
 
 
 def check_accounts(frame: pd.DataFrame, path: str, dups: DuplicateTracker) -> Checked:
     """Validate canonical account rows; returns typed good rows and rejects."""
     r = _Reasons(frame)
     content_cols = [c for c in frame.columns if c != ROW]
-    repeated = _id_checks(r, frame, dups, content_cols)
+    repeated, hashes = _id_checks(r, frame, dups, content_cols)
     cls = frame["class"].str.strip()
     r.flag(cls == "", "class", "empty account class")
     cur = frame["currency"].str.strip().str.upper()
-    r.flag(~cur.isin(_KNOWN_CURRENCIES), "currency", "unknown currency " + _quoted(frame["currency"]) + " (ISO 4217)")
+    r.flag(~cur.isin(_KNOWN_CURRENCIES), "currency", lambda: "unknown currency " + _quoted(frame["currency"]) + " (ISO 4217)")
     country = frame["country"].str.strip().str.upper()
-    r.flag(~country.str.fullmatch(r"[A-Z]{2}"), "country", "expected a 2-letter country code, got " + _quoted(frame["country"]))
+    r.flag(~country.str.fullmatch(r"[A-Z]{2}"), "country", lambda: "expected a 2-letter country code, got " + _quoted(frame["country"]))
     opened = pd.to_datetime(frame["opened"].str.strip(), format="ISO8601", errors="coerce", utc=True)
-    r.flag(opened.isna().to_numpy(), "opened", "expected a date YYYY-MM-DD, got " + _quoted(frame["opened"]))
+    r.flag(opened.isna().to_numpy(), "opened", lambda: "expected a date YYYY-MM-DD, got " + _quoted(frame["opened"]))
     cap_txt = frame["registered_capital"].str.strip() if "registered_capital" in frame else pd.Series("", index=frame.index)
     cap = _numbers(cap_txt)
-    r.flag((cap_txt != "") & cap.isna(), "registered_capital", "expected a number, got " + _quoted(cap_txt))
-    r.flag((cap < 0).fillna(False), "registered_capital", "negative registered capital " + _quoted(cap_txt))
+    r.flag((cap_txt != "") & cap.isna(), "registered_capital", lambda: "expected a number, got " + _quoted(cap_txt))
+    r.flag((cap < 0).fillna(False), "registered_capital", lambda: "negative registered capital " + _quoted(cap_txt))
     typed = pd.DataFrame(
         {
             "id": frame["id"].str.strip(),
@@ -197,9 +213,9 @@ def check_accounts(frame: pd.DataFrame, path: str, dups: DuplicateTracker) -> Ch
     _truth(frame, typed, r)
     r.frame = typed
     good, rejects = r.split(path, frame)
-    keep = ~repeated[r.ok]
-    good = good.loc[keep]
-    dups.add(good["id"], frame.loc[good.index, content_cols], good[ROW].to_numpy())
+    kept = r.ok & ~repeated  # the good rows, by position in the chunk
+    good = good.loc[~repeated[r.ok]]
+    dups.add(None, None, good[ROW].to_numpy(), (hashes[0][kept], hashes[1][kept]))
     return Checked(good, rejects, int(repeated.sum()))
 
 
@@ -213,7 +229,7 @@ def _optional(frame: pd.DataFrame, name: str) -> pd.Series:
 def _truth(frame: pd.DataFrame, typed: pd.DataFrame, r: _Reasons) -> None:
     if "is_laundering" in frame:
         flag, bad = _bool(frame["is_laundering"])
-        r.flag(bad, "is_laundering", "expected true/false, got " + _quoted(frame["is_laundering"]))
+        r.flag(bad, "is_laundering", lambda: "expected true/false, got " + _quoted(frame["is_laundering"]))
         typed["is_laundering"] = flag
     typed["typology"] = _optional(frame, "typology")
     typed["alert_id"] = _optional(frame, "alert_id")
@@ -244,29 +260,29 @@ def check_movements(
     """
     r = _Reasons(frame)
     content_cols = [c for c in frame.columns if c != ROW]
-    repeated = _id_checks(r, frame, dups, content_cols)
+    repeated, hashes = _id_checks(r, frame, dups, content_cols)
     kind = frame["kind"].str.strip().str.lower()
     r.flag(~kind.isin(["deposit", "transfer", "withdrawal"]), "kind",
-           "expected deposit, transfer or withdrawal, got " + _quoted(frame["kind"]))
+           lambda: "expected deposit, transfer or withdrawal, got " + _quoted(frame["kind"]))
     src = frame["from"].str.strip()
     dst = frame["to"].str.strip()
     needs_src = kind.isin(["transfer", "withdrawal"])
     needs_dst = kind.isin(["transfer", "deposit"])
-    r.flag(needs_src & (src == ""), "from", "a " + kind + " needs a sending account")
-    r.flag(needs_dst & (dst == ""), "to", "a " + kind + " needs a receiving account")
-    r.flag((kind == "deposit") & (src != ""), "from", "a deposit comes from cash, not from account " + _quoted(src))
-    r.flag((kind == "withdrawal") & (dst != ""), "to", "a withdrawal goes to cash, not to account " + _quoted(dst))
+    r.flag(needs_src & (src == ""), "from", lambda: "a " + kind + " needs a sending account")
+    r.flag(needs_dst & (dst == ""), "to", lambda: "a " + kind + " needs a receiving account")
+    r.flag((kind == "deposit") & (src != ""), "from", lambda: "a deposit comes from cash, not from account " + _quoted(src))
+    r.flag((kind == "withdrawal") & (dst != ""), "to", lambda: "a withdrawal goes to cash, not to account " + _quoted(dst))
     amount = _numbers(frame["amount"])
-    r.flag(amount.isna().to_numpy(), "amount", "expected a decimal number, got " + _quoted(frame["amount"]))
-    r.flag((~np.isfinite(amount)).fillna(False), "amount", "not a finite number " + _quoted(frame["amount"]))
-    r.flag((amount < 0).fillna(False), "amount", "negative amount " + _quoted(frame["amount"]))
-    r.flag((amount == 0).fillna(False), "amount", "amount must be positive, got " + _quoted(frame["amount"]))
+    r.flag(amount.isna().to_numpy(), "amount", lambda: "expected a decimal number, got " + _quoted(frame["amount"]))
+    r.flag((~np.isfinite(amount)).fillna(False), "amount", lambda: "not a finite number " + _quoted(frame["amount"]))
+    r.flag((amount < 0).fillna(False), "amount", lambda: "negative amount " + _quoted(frame["amount"]))
+    r.flag((amount == 0).fillna(False), "amount", lambda: "amount must be positive, got " + _quoted(frame["amount"]))
     r.flag((amount > max_amount).fillna(False), "amount",
-           "absurd amount " + _quoted(frame["amount"]) + f" (above {max_amount:,.0f})")
+           lambda: "absurd amount " + _quoted(frame["amount"]) + f" (above {max_amount:,.0f})")
     cur = frame["currency"].str.strip().str.upper()
-    r.flag(~cur.isin(_KNOWN_CURRENCIES), "currency", "unknown currency " + _quoted(frame["currency"]) + " (ISO 4217)")
+    r.flag(~cur.isin(_KNOWN_CURRENCIES), "currency", lambda: "unknown currency " + _quoted(frame["currency"]) + " (ISO 4217)")
     ts = _times(frame["ts"])
-    r.flag(ts.isna().to_numpy(), "ts", "unparseable timestamp " + _quoted(frame["ts"]) + " (expected ISO 8601)")
+    r.flag(ts.isna().to_numpy(), "ts", lambda: "unparseable timestamp " + _quoted(frame["ts"]) + " (expected ISO 8601)")
     channel = frame["channel"].str.strip().str.lower()
     channel = channel.where(channel != "", "unknown")
 
@@ -283,8 +299,8 @@ def check_movements(
         ).drop_duplicates("id")
         notes["missing_accounts"] = missing
     else:
-        r.flag(~src_known, "from", "unknown account " + _quoted(src))
-        r.flag(~dst_known, "to", "unknown account " + _quoted(dst))
+        r.flag(~src_known, "from", lambda: "unknown account " + _quoted(src))
+        r.flag(~dst_known, "to", lambda: "unknown account " + _quoted(dst))
 
     typed = pd.DataFrame(
         {
@@ -302,7 +318,7 @@ def check_movements(
     _truth(frame, typed, r)
     r.frame = typed
     good, rejects = r.split(path, frame)
-    keep = ~repeated[r.ok]
-    good = good.loc[keep]
-    dups.add(good["id"], frame.loc[good.index, content_cols], good[ROW].to_numpy())
+    kept = r.ok & ~repeated  # the good rows, by position in the chunk
+    good = good.loc[~repeated[r.ok]]
+    dups.add(None, None, good[ROW].to_numpy(), (hashes[0][kept], hashes[1][kept]))
     return Checked(good, rejects, int(repeated.sum()), notes)

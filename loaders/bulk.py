@@ -61,6 +61,9 @@ _MOVE_QUERIES = {
 }
 
 
+_FILE_QUERIES = frozenset({"load/accounts", "load/placeholder_accounts", *_MOVE_QUERIES})
+
+
 def bulk_unavailable(db: Database, settings: Settings, allow_data: bool = False) -> str | None:
     """Why the import route cannot be taken now (None: it can). ``allow_data``: the caller
     has consent to replace a database that holds data (``aml bench --yes``)."""
@@ -106,7 +109,13 @@ class ImportSink:
         self._files: dict[str, Path] = {}
 
     # the writer interface used by load_path --------------------------------------------------
-    def send(self, query: str, params: dict[str, list], fallback: str | None = None,
+    def takes_columns(self, query: str) -> bool:
+        """Whether ``send`` may get this query's parameters as whole pandas columns (the rows it
+        writes to files) rather than lists (the queries it replays over Bolt). Lists cost 1.4 s
+        at 2.1M transfers to make and the frame 1.5 s to make back from them."""
+        return query in _FILE_QUERIES
+
+    def send(self, query: str, params: dict[str, Any], fallback: str | None = None,
              on_done: Callable[[int], None] | None = None) -> Future:
         n = len(params["id"])
         if query == "load/accounts":
@@ -149,11 +158,18 @@ class ImportSink:
 
     # ---------------------------------------------------------------------------------------
     def _append(self, name: str, header: list[str], frame: pd.DataFrame) -> None:
+        """Append ``frame`` (columns in ``header`` order) to the file of ``name``; pyarrow's CSV
+        writer, because pandas' took 5 s of the 2.1M-transfer import's conversion."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         path = self._files.get(name)
-        if path is None:
+        first = path is None
+        if first:
             path = self._files[name] = self.work / f"{name}.csv"
-            pd.DataFrame(columns=header).to_csv(path, index=False)
-        frame.to_csv(path, mode="a", header=False, index=False)
+        table = pa.Table.from_pandas(frame[header].reset_index(drop=True), preserve_index=False)
+        with open(path, "ab") as fh:
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=first))
 
     def arguments(self) -> list[str]:
         cash = self.work / "cash.csv"

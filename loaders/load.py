@@ -228,6 +228,18 @@ def _write(w: _Writer, query: str, frame: pd.DataFrame, cols: dict[str, str], ba
     """Queue ``frame`` in batches on the writer; ``on_written(n)`` and ``progress(rows)`` are
     called as each batch commits."""
     futures = []
+    takes_columns = getattr(w, "takes_columns", None)
+    if takes_columns is not None and takes_columns(query) and len(frame):
+        # a file sink (the import route): the whole frame at once, as columns
+        rows = len(frame)
+
+        def done_all(n: int) -> None:
+            if on_written is not None:
+                on_written(n)
+            if progress:
+                progress(rows)
+
+        return [w.send(query, {param: frame[col] for param, col in cols.items()}, fallback, done_all)]
     for start in range(0, len(frame), batch_size):
         part = frame.iloc[start : start + batch_size]
         rows = len(part)

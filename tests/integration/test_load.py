@@ -355,10 +355,14 @@ def test_import_route_gives_the_graph_the_bolt_route_gives(empty, tmp_path):
     data = tmp_path / "gen"
     assert runner.invoke(app, ["generate", "--transfers", "3000", "--seed", "7", "--out", str(data)]).exit_code == 0
     assert (data / "truth" / "alerts.csv").is_file()
+    with (data / "accounts.csv").open("a") as fh:  # text that CSV must quote: the same name both ways
+        fh.write('AC99999999,business,EUR,DE,2020-01-01,1000.50,,"Quote ""Q"", comma, and\nnewline GmbH",false,,\n')
     with (data / "movements.csv").open("a") as fh:  # a bad row and an unknown account: rejected both ways
         fh.write("bad1,transfer,AC10000001,NOPE,10,USD,2025-01-01T00:00:00Z,wire\n")
         fh.write("bad2,transfer,AC10000001,AC10000002,-5,USD,2025-01-01T00:00:00Z,wire\n")
     _same_both_ways(empty, data, tmp_path)
+    name = empty.cypher("MATCH (a:Account {id: 'AC99999999'}) RETURN a.name AS n")[0]["n"]
+    assert name == 'Quote "Q", comma, and\nnewline GmbH'
     # the schema is back: a second load of the same files writes nothing
     again = load_path(empty, data, route="auto", rejects=tmp_path / "r3.csv", max_rejects=10)
     assert again.route == "bolt" and again.loaded == 0

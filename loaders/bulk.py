@@ -5,9 +5,9 @@ Why: the Bolt route is CPU-bound on the server (about 43 microseconds of server 
 with the uniqueness constraints and the time index kept up to date row by row). Measured on this
 2-core machine at 2.1M transfers (2.5M rows): Bolt took 136-184 s after a 82-97 s clear of the
 previous data, the import route 80 s in all (converting 14 s, stopping the server, importing
-28 s, restarting and building the constraints 32 s), and it needs no clear. At 0.6M transfers
-the fixed cost of the restart makes it no faster (38 s against 23-36 s), hence
-``[load] import_min_rows``.
+28 s, restarting and building the constraints 32 s), and it needs no clear; 67.6-68.6 s since the
+sink writes whole columns with pyarrow. At 0.6M transfers the fixed cost of the restart makes it
+slower (49 s against 18-24 s by Bolt, 2026-11-25), hence ``[load] import_min_rows``.
 
 How it stays the same load: the files are read, mapped and validated by exactly the code of
 :func:`loaders.load.load_path` (same rejects file, same counts); only the sink differs. Accounts,

@@ -31,6 +31,8 @@ Protocol (the same for all three methods; ``docs/ai.md`` states it for the READM
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -143,6 +145,23 @@ def _no_phase(_name: str) -> ContextManager[None]:
     return contextlib.nullcontext()
 
 
+def _unfreezes_gc(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Undo, however ``fn`` ends, the ``gc.freeze`` calls it makes: the findings of
+    :func:`detect_all` are moved out of Python's cyclic garbage collector once made (they live to
+    the end and hold no cycles; at 2.1M transfers the full collections walking them took 4 s), and
+    are ordinary objects again after it."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.unfreeze()
+
+    return wrapper
+
+
+@_unfreezes_gc
 def detect_all(
     db: Database,
     settings: Settings,
@@ -178,29 +197,6 @@ def detect_all(
     precision and lowered the combined F1 (docs/ai.md). Path flags written by the paths job on its
     own still enter the stand-alone score job.
     """
-    import gc
-
-    try:
-        return _detect_all(db, settings, net, phase, keep_vectors, with_paths, path_endpoints, progress)
-    finally:
-        gc.unfreeze()  # the findings frozen on the way are ordinary objects again
-
-
-def _detect_all(
-    db: Database,
-    settings: Settings,
-    net: Network | None = None,
-    phase: Callable[[str], ContextManager[Any]] | None = None,
-    keep_vectors: bool = False,
-    with_paths: bool = False,
-    path_endpoints: int = 300,
-    progress: Callable[[str], None] | None = None,
-) -> PipelineResult:
-    """:func:`detect_all`'s work. The findings are frozen out of Python's cyclic garbage collector
-    once made (``gc.freeze``): they live to the end and hold no cycles, and at 2.1M transfers its
-    full collections walking them took 4 s."""
-    import gc
-
     from toolkit.amounts import run_amount_rules
     from toolkit.detect import TypologyParams, run_typologies
     from toolkit.embeddings.project import accounts_projection

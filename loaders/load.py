@@ -229,19 +229,11 @@ def _write(w: _Writer, query: str, frame: pd.DataFrame, cols: dict[str, str], ba
     called as each batch commits."""
     futures = []
     takes_columns = getattr(w, "takes_columns", None)
-    if takes_columns is not None and takes_columns(query) and len(frame):
-        # a file sink (the import route): the whole frame at once, as columns
-        rows = len(frame)
-
-        def done_all(n: int) -> None:
-            if on_written is not None:
-                on_written(n)
-            if progress:
-                progress(rows)
-
-        return [w.send(query, {param: frame[col] for param, col in cols.items()}, fallback, done_all)]
-    for start in range(0, len(frame), batch_size):
-        part = frame.iloc[start : start + batch_size]
+    as_columns = takes_columns is not None and takes_columns(query)
+    # a file sink (the import route) takes the whole frame at once, as columns
+    step = max(len(frame), 1) if as_columns else batch_size
+    for start in range(0, len(frame), step):
+        part = frame.iloc[start : start + step]
         rows = len(part)
 
         def done(n: int, rows: int = rows) -> None:
@@ -250,9 +242,9 @@ def _write(w: _Writer, query: str, frame: pd.DataFrame, cols: dict[str, str], ba
             if progress:
                 progress(rows)
 
-        futures.append(w.send(query, _lists(part, cols), fallback, done))
+        params = {p: part[c] for p, c in cols.items()} if as_columns else _lists(part, cols)
+        futures.append(w.send(query, params, fallback, done))
     return futures
-
 
 _ACCOUNT_COLS = {"id": "id", "class": "class", "currency": "currency", "country": "country",
                  "opened": "opened", "registered_capital": "registered_capital",

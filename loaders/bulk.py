@@ -209,7 +209,7 @@ def run_import(settings: Settings, sink: ImportSink, progress: Callable[[str], N
     java = srv._java(settings)
     t = time.perf_counter()
     step("stopping the server for the import")
-    srv.stop(settings)
+    srv.stop(settings, discard=True)  # the import replaces the database: no checkpoint first
     seconds["stop"] = time.perf_counter() - t
     t = time.perf_counter()
     step("neo4j-admin database import")

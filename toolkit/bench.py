@@ -349,7 +349,9 @@ def _load(settings: Settings, transfers: int, d: Path, progress: Callable[[str],
     """Load the data set into the database, replacing what is there (the caller has consent).
 
     When the load will take the import route (:mod:`loaders.bulk`), the old data is not cleared
-    first: the import replaces the database whole (clearing 2.5M movements took 80-97 s)."""
+    first: the import replaces the database whole (clearing 2.5M movements took 80-97 s).
+    Runs in this (fresh) process: ``python -m toolkit.bench load <transfers> <dir>``, so that its
+    peak memory is the loader's own and not that of the ``aml`` command that started it."""
     from loaders.load import import_blocker, load_path, plan_files
     from toolkit.admin import clear_database, init_schema
     from toolkit.db import connect
@@ -410,21 +412,13 @@ def run_bench(
         if not (d / "accounts.csv").is_file() or not (d / "movements.csv").is_file():
             step(f"{n:,}: generate {d}")
             generate(d, transfers=n, seed=seed, hardness=hardness)
-        load = _load(settings, n, d, step)
+        (load,) = _in_process(["load", str(n), str(d)], env, f"load at {n:,} transfers", step)
         for m in methods:
             step(f"{n:,}: {m}")
-            proc = subprocess.run([sys.executable, "-m", "toolkit.bench", m, str(n)], env=env,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-                raise ToolkitError(f"bench {m} at {n:,} transfers failed:\n{tail}")
-            for line in proc.stdout.splitlines():
-                if not line.startswith("{"):
-                    continue
-                r = PhaseRecord(**json.loads(line))
+            for r in _in_process([m, str(n)], env, f"bench {m} at {n:,} transfers"):
                 if r.phase == "graph_construction":
                     r.detail["load_seconds"] = round(load.seconds, 3)
-                    r.detail["load"] = load.detail
+                    r.detail["load"] = {**load.detail, "py_peak_mb": round(load.py_peak_mb, 1)}
                     r.detail["without_load_seconds"] = round(r.seconds, 3)
                     r.seconds += load.seconds
                     r.py_peak_mb = max(r.py_peak_mb, load.py_peak_mb)
@@ -433,6 +427,29 @@ def run_bench(
         if detail_path is not None:
             _write_detail(detail_path, records)
     return records
+
+
+def _in_process(args: list[str], env: dict[str, str], what: str,
+                progress: Callable[[str], None] = lambda _m: None) -> list[PhaseRecord]:
+    """Run ``python -m toolkit.bench ARGS`` and read back its records (JSON lines on stdout);
+    the lines it writes to stderr go to ``progress`` as they come."""
+    import collections
+
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit.bench", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    tail: collections.deque[str] = collections.deque(maxlen=8)
+    for line in proc.stderr:  # type: ignore[union-attr]
+        tail.append(line.rstrip())
+        if line.strip():
+            progress(line.strip())
+    proc.wait()
+    reader.join()
+    if proc.returncode != 0:
+        raise ToolkitError(f"{what} failed:\n" + "\n".join(tail))
+    return [PhaseRecord(**json.loads(line)) for line in out if line.startswith("{")]
 
 
 def _write_detail(path: str | Path, records: list[PhaseRecord]) -> None:
@@ -465,9 +482,16 @@ def summary(records: Sequence[PhaseRecord]) -> list[dict[str, Any]]:
 
 
 def _main(argv: Sequence[str]) -> int:
-    """``python -m toolkit.bench <method> <transfers>``: one method's phases as JSON lines."""
-    method, transfers = argv[0], int(argv[1])
-    for r in _child(method, transfers):
+    """``python -m toolkit.bench <method> <transfers>``: one method's phases as JSON lines;
+    ``python -m toolkit.bench load <transfers> <dir>``: the load's record."""
+    from toolkit.config import load_settings
+
+    if argv[0] == "load":
+        settings = load_settings(path=os.environ.get("AML_BENCH_CONFIG") or None)
+        records = [_load(settings, int(argv[1]), Path(argv[2]), lambda m: print(m, file=sys.stderr, flush=True))]
+    else:
+        records = _child(argv[0], int(argv[1]))
+    for r in records:
         sys.stdout.write(json.dumps({**r.as_dict(), "detail": r.detail}, default=str) + "\n")
     return 0
 

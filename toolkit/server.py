@@ -20,6 +20,7 @@ written below.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -434,14 +435,23 @@ def start(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> t
     )
 
 
-def stop(settings: Settings, timeout: float = 90.0) -> bool:
-    """Stop the server (SIGTERM, then SIGKILL after ``timeout``). Returns False if it was not running."""
+def stop(settings: Settings, timeout: float = 90.0, discard: bool = False) -> bool:
+    """Stop the server (SIGTERM, then SIGKILL after ``timeout``). Returns False if it was not running.
+
+    ``discard=True`` kills it at once (SIGKILL), for a caller that is about to replace the ``neo4j``
+    database whole (the import route): a clean stop checkpoints that database first, flushing pages
+    that the import then deletes (5.4-5.6 s of the 2.1M-transfer import route). Nothing is lost
+    that matters: the replaced store needs no recovery, and the ``system`` database replays its
+    few transactions since the last checkpoint at the next start, as after a power cut.
+    """
     home = settings.server.home_path
     pid = _read_pid(home)
     if pid is None:
         (home / _PID_FILE).unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    if discard:
+        timeout = 0.0
+    os.kill(pid, signal.SIGTERM if not discard else signal.SIGKILL)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _read_pid(home) is None or not Path(f"/proc/{pid}").exists():
@@ -449,8 +459,13 @@ def stop(settings: Settings, timeout: float = 90.0) -> bool:
         _reap(pid)
         time.sleep(0.2)
     else:
-        os.kill(pid, signal.SIGKILL)
-        time.sleep(0.5)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        for _ in range(100):  # the kernel frees the ports and the store locks when the process is gone
+            _reap(pid)
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.05)
     _reap(pid)
     (home / _PID_FILE).unlink(missing_ok=True)
     return True

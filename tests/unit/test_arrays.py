@@ -1,13 +1,18 @@
-"""The NumPy stand-ins for pandas (toolkit.arrays): the same answers as the calls they replace,
-bit for bit, with pandas as the oracle (tests may import it; the detection process may not)."""
+"""The NumPy stand-ins for pandas and scipy.stats (toolkit.arrays, the Poisson tail, the bounds'
+quantiles): the same answers as the calls they replaced, bit for bit, with those libraries as the
+oracles (tests may import them; the detection process may not)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from toolkit.amounts import upper_bound
 from toolkit.arrays import factorize, group_cumsum, index_of, is_missing
+from toolkit.detect import FlowView
+from toolkit.detect.view import poisson_sf
 
 CODES = np.array(["USD", "EUR", "GBP", None, "CHF", np.nan, ""], dtype=object)
 
@@ -70,3 +75,45 @@ def test_group_cumsum_is_pandas_kahan_sum_bit_for_bit():
         assert np.array_equal(_bits(group_cumsum(usd, groups)), _bits(want))
     # the compensation matters: a plain running sum differs in the last bits
     assert not np.array_equal(np.cumsum(usd[8:]), pd.Series(usd[8:]).groupby(np.zeros(19992)).cumsum().to_numpy())
+
+
+def test_poisson_tail_is_scipy_stats_bit_for_bit():
+    rng = np.random.default_rng(4)
+    k = np.r_[rng.integers(-3, 80, 50000).astype(np.float64), 0.5, 2.7, np.inf, -np.inf, np.nan]
+    mu = np.r_[rng.uniform(0, 40, 50000) * (rng.random(50000) < 0.9), 3.0, 2.0, 1.0, 1.0, 1.0]
+    mu[:20] = 1e-12
+    assert np.array_equal(_bits(poisson_sf(k, mu)), _bits(stats.poisson.sf(k, mu)))
+    assert np.isnan(poisson_sf(3.0, -1.0)) and np.isnan(stats.poisson.sf(3.0, -1.0))
+    assert poisson_sf(3.0, 2.0) == stats.poisson.sf(3.0, 2.0)
+
+
+def test_chance_of_a_busy_window_as_with_scipy_stats():
+    from tests.unit.detect_graphs import synthetic_network
+
+    net, _ = synthetic_network(n_accounts=1000, n_transfers=20_000, days=60, inject=2)
+    view = FlowView.from_network(net)
+    rng = np.random.default_rng(6)
+    acc = np.arange(1000)
+    counts = view.transfer_counts(view.inn)
+    in_window = rng.integers(0, np.maximum(counts, 1)) * (counts > 0)
+    count = in_window + rng.integers(0, 3, 1000)
+    window = 3 * 86_400
+    got = view.chance(view.inn, acc, in_window, count, window)
+    lam = (counts - in_window) * (window / (view.span - window))
+    tail = stats.poisson.sf(count - 1.0, np.maximum(lam, 1e-12))
+    want = (view.span / window) * np.where(lam > 0, tail, 0.0)
+    assert np.array_equal(_bits(got), _bits(want)) and (got > 0).sum() > 100
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.01, 0.2])
+def test_bound_quantiles_are_scipy_stats_bit_for_bit(alpha):
+    rng = np.random.default_rng(5)
+    n = rng.integers(0, 400, 3000).astype(np.float64)
+    mu, sigma = rng.normal(500, 100, 3000), rng.uniform(0, 50, 3000)
+    ok = n >= 2
+    mean = np.full(3000, np.nan)
+    mean[ok] = mu[ok] + stats.norm.ppf(1.0 - alpha) * sigma[ok] / np.sqrt(n[ok])
+    pred = np.full(3000, np.nan)
+    pred[ok] = mu[ok] + stats.t.ppf(1.0 - alpha, n[ok] - 1.0) * sigma[ok] * np.sqrt(1.0 + 1.0 / n[ok])
+    assert np.array_equal(_bits(upper_bound(mu, sigma, n, alpha=alpha, kind="mean")), _bits(mean))
+    assert np.array_equal(_bits(upper_bound(mu, sigma, n, alpha=alpha, kind="prediction")), _bits(pred))

@@ -250,8 +250,8 @@ def _child(method: str, transfers: int) -> list[PhaseRecord]:
             if method == "ours":
                 import toolkit.amounts  # noqa: F401
                 import toolkit.detect  # noqa: F401
-                import toolkit.evaluate  # noqa: F401
                 import toolkit.jobs.embeddings  # noqa: F401
+                import toolkit.pipeline  # noqa: F401
             else:
                 import toolkit.scoring.baselines  # noqa: F401
                 import toolkit.scoring.features  # noqa: F401
@@ -267,7 +267,7 @@ def _child(method: str, transfers: int) -> list[PhaseRecord]:
             steps["init"] = time.perf_counter() - t
         try:
             if method == "ours":
-                from toolkit.evaluate import detect_all
+                from toolkit.pipeline import detect_all
 
                 res = detect_all(db, settings, phase=ph)
                 steps.update(res.seconds)

@@ -467,6 +467,12 @@ def summary(records: Sequence[PhaseRecord]) -> list[dict[str, Any]]:
 def _main(argv: Sequence[str]) -> int:
     """``python -m toolkit.bench <method> <transfers>``: one method's phases as JSON lines."""
     method, transfers = argv[0], int(argv[1])
+    if method == "ours":
+        # before anything imports neo4j: our pipeline never passes a DataFrame (toolkit.lean);
+        # the baselines build their features and models with pandas and scikit-learn
+        from toolkit.lean import forbid_dataframe_libraries
+
+        forbid_dataframe_libraries()
     for r in _child(method, transfers):
         sys.stdout.write(json.dumps({**r.as_dict(), "detail": r.detail}, default=str) + "\n")
     return 0

@@ -250,8 +250,8 @@ def _child(method: str, transfers: int) -> list[PhaseRecord]:
             if method == "ours":
                 import toolkit.amounts  # noqa: F401
                 import toolkit.detect  # noqa: F401
-                import toolkit.evaluate  # noqa: F401
                 import toolkit.jobs.embeddings  # noqa: F401
+                import toolkit.pipeline  # noqa: F401
             else:
                 import toolkit.scoring.baselines  # noqa: F401
                 import toolkit.scoring.features  # noqa: F401
@@ -267,7 +267,7 @@ def _child(method: str, transfers: int) -> list[PhaseRecord]:
             steps["init"] = time.perf_counter() - t
         try:
             if method == "ours":
-                from toolkit.evaluate import detect_all
+                from toolkit.pipeline import detect_all
 
                 res = detect_all(db, settings, phase=ph)
                 steps.update(res.seconds)
@@ -484,6 +484,13 @@ def summary(records: Sequence[PhaseRecord]) -> list[dict[str, Any]]:
 def _main(argv: Sequence[str]) -> int:
     """``python -m toolkit.bench <method> <transfers>``: one method's phases as JSON lines;
     ``python -m toolkit.bench load <transfers> <dir>``: the load's record."""
+    if argv[0] == "ours":
+        # before anything imports neo4j: our pipeline never passes a DataFrame (toolkit.lean);
+        # the baselines build their features and models with pandas and scikit-learn, and the
+        # loader reads and checks files with them
+        from toolkit.lean import forbid_dataframe_libraries
+
+        forbid_dataframe_libraries()
     from toolkit.config import load_settings
 
     if argv[0] == "load":

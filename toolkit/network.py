@@ -17,8 +17,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
 
+from toolkit.arrays import factorize
 from toolkit.db import Database
 from toolkit.frames import AccountFrame, MovementFrame, Network
 
@@ -31,9 +31,9 @@ _IDS = np.dtypes.StringDType()
 
 
 def _shared(values: list) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, categories) of a list of repeated strings."""
-    cat = pd.Categorical(values)
-    return cat.codes.astype(np.int32), np.asarray(cat.categories, dtype=object)
+    """(codes, categories) of a list of repeated strings; a missing value (None) has code -1."""
+    codes, cats = factorize(values)
+    return codes.astype(np.int32), cats
 
 
 def time_then_id_order(ts: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -108,9 +108,13 @@ def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> 
     def strings(code_parts: list[np.ndarray], cat_parts: list[np.ndarray]) -> np.ndarray:
         if not code_parts:
             return np.empty(0, dtype=object)
-        allcats = pd.Index(np.concatenate(cat_parts)).unique()
-        remapped = [allcats.get_indexer(c)[codes] for codes, c in zip(code_parts, cat_parts)]
-        return np.asarray(allcats, dtype=object)[np.concatenate(remapped)]
+        _codes, allcats = factorize(np.concatenate(cat_parts))
+        where = {v: i for i, v in enumerate(allcats.tolist())}
+        # the slot past the categories is for a missing value (code -1), which stays None
+        shared = np.append(allcats, None)
+        remapped = [np.array([where[v] for v in c.tolist()] + [-1], dtype=np.intp)[codes]
+                    for codes, c in zip(code_parts, cat_parts)]
+        return shared[np.concatenate(remapped)]
 
     def cat(key: str, dtype) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.empty(0, dtype=dtype)

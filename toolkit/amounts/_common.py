@@ -12,8 +12,8 @@ import math
 from typing import Mapping
 
 import numpy as np
-import pandas as pd
 
+from toolkit.arrays import factorize
 from toolkit.currency import USD_RATES, to_usd_rate
 from toolkit.errors import ConfigError
 from toolkit.frames import DEPOSIT, MovementFrame
@@ -75,8 +75,8 @@ def currency_rates(codes: np.ndarray, rates: RatesLike = None) -> np.ndarray:
         Same length as ``codes``.
     """
     table = dict(USD_RATES if rates is None else rates)
-    idx, uniques = pd.factorize(np.asarray(codes, dtype=object))
-    # One slot past the known codes for missing values: pd.factorize marks them -1.
+    idx, uniques = factorize(np.asarray(codes, dtype=object))
+    # One slot past the known codes for missing values: factorize marks them -1.
     per_code = np.array([to_usd_rate(str(u), table) for u in uniques] + [1.0], dtype=np.float64)
     return per_code[idx]
 
@@ -125,7 +125,7 @@ def group_codes(*columns: np.ndarray) -> tuple[np.ndarray, int]:
         raise ValueError("group_codes needs at least one column")
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
-        idx, uniques = pd.factorize(np.asarray(col, dtype=object))
+        idx, uniques = factorize(np.asarray(col, dtype=object))
         key = key * (len(uniques) + 1) + (idx.astype(np.int64) + 1)
-    codes, uniques = pd.factorize(key)
+    codes, uniques = factorize(key)
     return codes.astype(np.int64), len(uniques)

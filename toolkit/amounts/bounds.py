@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri, stdtrit
 
 from toolkit.amounts._common import (
     RatesLike,
@@ -165,11 +165,11 @@ def upper_bound(
     ok = (n_a >= 2) & np.isfinite(mu_a) & np.isfinite(sigma_a)
     m, s, k = mu_a[ok], sigma_a[ok], n_a[ok]
     if kind == "mean":
-        out[ok] = m + stats.norm.ppf(1.0 - alpha) * s / np.sqrt(k)
+        out[ok] = m + ndtri(1.0 - alpha) * s / np.sqrt(k)  # = scipy.stats.norm.ppf, bit for bit
     else:
         # Few distinct n among many accounts: one t quantile per distinct n.
         uniq, inv = np.unique(k, return_inverse=True)
-        q = stats.t.ppf(1.0 - alpha, uniq - 1.0)[inv]
+        q = stdtrit(uniq - 1.0, 1.0 - alpha)[inv]  # = scipy.stats.t.ppf(1 - alpha, n - 1), bit for bit
         out[ok] = m + q * s * np.sqrt(1.0 + 1.0 / k)
     return out
 

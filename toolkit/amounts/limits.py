@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
 
 import numpy as np
-import pandas as pd
 
+from toolkit.arrays import factorize
 from toolkit.currency import is_known
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
@@ -340,9 +340,9 @@ def _limit_findings(net: Network, limits: Limits, kind: Literal["deposit", "tran
     if rows.size == 0 or len(limits) == 0:
         return []
     actor = side[rows]
-    acc_cls_idx, cls_uni = pd.factorize(np.asarray(acc.cls, dtype=object))  # per account, not per row
+    acc_cls_idx, cls_uni = factorize(np.asarray(acc.cls, dtype=object))  # per account, not per row
     cls_idx = acc_cls_idx[actor]
-    cur_idx, cur_uni = pd.factorize(np.asarray(mov.currency, dtype=object)[rows])
+    cur_idx, cur_uni = factorize(np.asarray(mov.currency, dtype=object)[rows])
     # Append an all-inf row/column for missing labels (factorize gives -1 for them).
     table = np.pad(limits.table(kind, [str(c) for c in cls_uni], [str(c) for c in cur_uni]),
                    ((0, 1), (0, 1)), constant_values=np.inf)

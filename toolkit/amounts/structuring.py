@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from toolkit.amounts._common import RatesLike, check_rates, currency_rates, is_number
+from toolkit.arrays import factorize, group_cumsum, is_missing
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import DEPOSIT, Network
@@ -90,10 +90,10 @@ def customer_groups(net: Network) -> np.ndarray:
     """
     cust = np.asarray(net.accounts.customer, dtype=object)
     n = len(cust)
-    known = ~pd.isna(cust)
+    known = ~is_missing(cust)
     known[known] = cust[known] != ""
     codes = np.empty(n, dtype=np.int64)
-    idx, uniques = pd.factorize(cust[known])
+    idx, uniques = factorize(cust[known])
     codes[known] = idx
     codes[~known] = len(uniques) + np.flatnonzero(~known)
     return codes
@@ -157,7 +157,7 @@ def structuring_findings(
     owner = customer_groups(net)
     # Groups of every deposit: the band deposits' groups first, so their codes are 0..G-1.
     reported = dep[amount >= t_cur]
-    codes, _ = pd.factorize(np.concatenate([owner[mov.dst[cand]], owner[mov.dst[reported]]]))
+    codes, _ = factorize(np.concatenate([owner[mov.dst[cand]], owner[mov.dst[reported]]]))
     g = codes[: cand.size].astype(np.int64)
     n_groups = int(g.max()) + 1
     n_band = np.bincount(g, minlength=n_groups)
@@ -179,7 +179,7 @@ def structuring_findings(
     end = np.searchsorted(key, key + w, side="right")  # exclusive; non-decreasing in start
 
     # Running sums restart per group, so rounding error stays at the scale of one group's deposits.
-    run = pd.Series(usd).groupby(g).cumsum().to_numpy()
+    run = group_cumsum(usd, g)
     group_first = np.searchsorted(g, g, side="left")
     before = np.where(start == group_first, 0.0, run[np.maximum(start - 1, 0)])
     sums = run[end - 1] - before

@@ -28,7 +28,7 @@ def detect_embeddings(
     k: Optional[int] = typer.Option(None, "--k", help="Number of clusters (default: chosen by silhouette)."),
     dimension: Optional[int] = typer.Option(None, "--dimension", help="Embedding dimension (default 32)."),
     no_features: bool = typer.Option(False, "--no-features", help="Cluster the embedding alone (no amount/path features)."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="K-means on sklearn (default) or gds (needs --k)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="K-means in numpy (default; sklearn is an old name for it) or gds (needs --k)."),
     json_: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Embeddings + K-means: mark abnormal actors (small/outlying/flag-enriched clusters, far from centroid)."""

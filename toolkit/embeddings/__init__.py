@@ -4,7 +4,7 @@ Modules
 -------
 :mod:`.project`   the GDS projections (weighted undirected for embeddings; natural for degrees)
 :mod:`.embed`     FastRP (default) and Node2Vec, seeded, streamed into NumPy
-:mod:`.kmeans`    K-means with k by silhouette (scikit-learn on the streamed vectors; GDS optional)
+:mod:`.kmeans`    K-means with k by silhouette (NumPy on the streamed vectors; GDS optional)
 :mod:`.abnormal`  small / outlying / flag-enriched clusters and accounts far from their centroid
 
 The job that glues them and writes back is :func:`toolkit.jobs.embeddings.run_embeddings_job`.
@@ -13,7 +13,16 @@ Nothing here reads ground truth.
 
 from toolkit.embeddings.abnormal import REASONS, AbnormalParams, AbnormalResult, abnormal_actors
 from toolkit.embeddings.embed import METHODS, EmbeddingParams, Embeddings, embed_projection, fastrp, node2vec
-from toolkit.embeddings.kmeans import BACKENDS, Clustering, KMeansParams, choose_k, cluster, kmeans, standardize
+from toolkit.embeddings.kmeans import (
+    BACKENDS,
+    Clustering,
+    KMeansParams,
+    choose_k,
+    cluster,
+    kmeans,
+    silhouette,
+    standardize,
+)
 from toolkit.embeddings.project import NATURAL, WEIGHTED, accounts_projection, gds_degrees
 
 __all__ = [
@@ -32,6 +41,7 @@ __all__ = [
     "kmeans",
     "choose_k",
     "cluster",
+    "silhouette",
     "standardize",
     "BACKENDS",
     "AbnormalParams",

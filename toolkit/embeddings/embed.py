@@ -121,9 +121,9 @@ class Embeddings:
 
     def aligned(self, account_ids: np.ndarray) -> np.ndarray:
         """The vectors in the order of ``account_ids`` (zeros for an id without a vector)."""
-        import pandas as pd
+        from toolkit.arrays import index_of
 
-        pos = pd.Index(self.ids).get_indexer(np.asarray(account_ids, dtype=object))
+        pos = index_of(self.ids, np.asarray(account_ids, dtype=object))
         out = np.zeros((len(account_ids), self.vectors.shape[1]), dtype=self.vectors.dtype)
         ok = pos >= 0
         out[ok] = self.vectors[pos[ok]]

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from toolkit.arrays import index_of
 from toolkit.config import Settings
 from toolkit.db import Database
 from toolkit.embeddings.abnormal import AbnormalParams, AbnormalResult, abnormal_actors
@@ -121,19 +122,17 @@ class EmbeddingJobResult:
 
 
 def _amount_features(db: Database, ids: np.ndarray, net: Network | None) -> np.ndarray:
-    import pandas as pd
-
     if net is not None:
         from toolkit.scoring.features import account_features
 
         f = account_features(net).select(list(AMOUNT_COLUMNS))
-        pos = pd.Index(net.accounts.ids).get_indexer(pd.Series(ids, dtype=object))
+        pos = index_of(net.accounts.ids, ids)
         out = np.zeros((len(ids), len(AMOUNT_COLUMNS)))
         ok = pos >= 0
         out[ok] = f.X[pos[ok]]
         return out
     row = db.run_one("read/scores_amount_features") or {}
-    pos = pd.Index(ids).get_indexer(pd.Series(row.get("ids", []), dtype=object))
+    pos = index_of(ids, row.get("ids", []))
     out = np.zeros((len(ids), len(AMOUNT_COLUMNS)))
     ok = pos >= 0
     for j, col in enumerate(AMOUNT_COLUMNS):
@@ -210,9 +209,7 @@ def compute_embeddings(
     t2 = time.perf_counter()
     X: np.ndarray | None = None
     if km_labels is not None:
-        import pandas as pd
-
-        pos = pd.Index(km_ids).get_indexer(pd.Series(ids, dtype=object))
+        pos = index_of(km_ids, ids)
         labels = np.where(pos >= 0, km_labels[np.maximum(pos, 0)], 0).astype(np.int64)
         dist = np.where(pos >= 0, km_dist[np.maximum(pos, 0)], 0.0)
         k = int(labels.max()) + 1 if labels.size else 0

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
 
+from toolkit.arrays import index_of
 from toolkit.config import Settings
 from toolkit.db import Database
 from toolkit.findings import Finding
@@ -62,12 +62,11 @@ def read_flag_table(db: Database) -> tuple[FlagTable, np.ndarray, np.ndarray]:
     active = np.array(acc.get("active", []), dtype=bool)
     transfer_active = np.array(acc.get("transfer_active", []), dtype=bool)
     rows = db.run_one("read/scores_flags", with_details=list(TYPOLOGY_IDS)) or {}
-    index = pd.Index(ids)
-    account = index.get_indexer(pd.Series(rows.get("accounts", []), dtype=object))
+    account = index_of(ids, rows.get("accounts", []))
     involved = rows.get("involved", [])
     lengths = np.fromiter((len(x) for x in involved), dtype=np.int64, count=len(involved))
     flat = [o for x in involved for o in x]
-    inv_acc = index.get_indexer(pd.Series(flat, dtype=object)) if flat else np.empty(0, dtype=np.int64)
+    inv_acc = index_of(ids, flat) if flat else np.empty(0, dtype=np.int64)
     inv_flag = np.repeat(np.arange(len(involved), dtype=np.int64), lengths)
     ok = inv_acc >= 0
     details = np.empty(len(account), dtype=object)
@@ -93,7 +92,7 @@ def read_cluster_scores(db: Database, ids: np.ndarray) -> tuple[str | None, np.n
     row = db.run_one("read/scores_clusters") or {}
     if not row.get("run"):
         return None, None
-    pos = pd.Index(ids).get_indexer(pd.Series(row["ids"], dtype=object))
+    pos = index_of(ids, row["ids"])
     out = np.zeros(len(ids))
     ok = pos >= 0
     out[pos[ok]] = np.asarray(row["scores"], dtype=np.float64)[ok]

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
-import pandas as pd
 
+from toolkit.arrays import factorize
 from toolkit.currency import USD_RATES, to_usd_rate
 from toolkit.frames import DEPOSIT, TRANSFER, WITHDRAWAL, Network
 
@@ -62,7 +62,7 @@ def usd_amounts(net: Network, usd_rates: Mapping[str, float] | None = None) -> n
     if amount.size == 0:
         return amount.copy()
     table = dict(USD_RATES if usd_rates is None else usd_rates)
-    codes, uniques = pd.factorize(np.asarray(mov.currency, dtype=object))
+    codes, uniques = factorize(np.asarray(mov.currency, dtype=object))
     rate = np.array([to_usd_rate(str(u), table) for u in uniques] + [1.0], dtype=np.float64)
     return amount * rate[codes]
 
@@ -169,7 +169,7 @@ def account_features(net: Network, usd_rates: Mapping[str, float] | None = None,
                                  where=(total_in + total_out) > 0)
 
     # Channel mix: share of the account's movements per channel.
-    ch_codes, ch_names = pd.factorize(np.concatenate([m.channel, m.channel])[keep], sort=True)
+    ch_codes, ch_names = factorize(np.concatenate([m.channel, m.channel])[keep], sort=True)
     if len(ch_names):
         usage = np.bincount(ch_codes, minlength=len(ch_names))
         top = sorted(np.argsort(-usage, kind="stable")[:max_channels].tolist())
@@ -184,7 +184,7 @@ def account_features(net: Network, usd_rates: Mapping[str, float] | None = None,
             cols["ch_other"] = np.divide(np.bincount(side_acc, weights=w, minlength=n), cnt,
                                          out=np.zeros(n), where=cnt > 0)
 
-    cls_codes, cls_names = pd.factorize(np.asarray(net.accounts.cls, dtype=object), sort=True)
+    cls_codes, cls_names = factorize(np.asarray(net.accounts.cls, dtype=object), sort=True)
     for c, name in enumerate(cls_names):
         cols[f"class_{name}"] = (cls_codes == c).astype(np.float64)
     cap = np.asarray(net.accounts.registered_capital, dtype=np.float64)

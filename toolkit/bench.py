@@ -45,7 +45,7 @@ from typing import Any, Callable, Iterator, Sequence
 from toolkit.config import Settings
 from toolkit.errors import ToolkitError
 
-__all__ = ["METHODS", "PHASES", "PAPER_SECONDS", "PhaseRecord", "MemorySampler", "run_bench", "summary",
+__all__ = ["METHODS", "PHASES", "PAPER_SECONDS", "PhaseRecord", "MemorySampler", "run_bench", "summary", "prepare_ours_process",
            "has_data", "bench_dir"]
 
 METHODS = ("ours", "ml", "ml_rw")
@@ -481,16 +481,26 @@ def summary(records: Sequence[PhaseRecord]) -> list[dict[str, Any]]:
     return out
 
 
+def prepare_ours_process() -> None:
+    """Set up the process that runs our method (first thing in ``python -m toolkit.bench ours``):
+    no DataFrame libraries, freed memory given back (:mod:`toolkit.lean`).
+
+    Only there: the baselines build their features and models with pandas and scikit-learn, and
+    the loader reads and checks files with them. ``benchmarks/ours_memory.py`` calls it too, so its
+    offline figures are this process's.
+    """
+    from toolkit.lean import forbid_dataframe_libraries, return_freed_memory
+
+    # before anything imports neo4j: our pipeline never passes a DataFrame
+    forbid_dataframe_libraries()
+    return_freed_memory()
+
+
 def _main(argv: Sequence[str]) -> int:
     """``python -m toolkit.bench <method> <transfers>``: one method's phases as JSON lines;
     ``python -m toolkit.bench load <transfers> <dir>``: the load's record."""
     if argv[0] == "ours":
-        # before anything imports neo4j: our pipeline never passes a DataFrame (toolkit.lean);
-        # the baselines build their features and models with pandas and scikit-learn, and the
-        # loader reads and checks files with them
-        from toolkit.lean import forbid_dataframe_libraries
-
-        forbid_dataframe_libraries()
+        prepare_ours_process()
     from toolkit.config import load_settings
 
     if argv[0] == "load":

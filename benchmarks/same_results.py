@@ -5,9 +5,11 @@ Why: changes meant to make the pipeline faster or leaner must not move a single 
 score. This runs amount rules, typology detectors, the flag table, the typology scores, the
 combined score (without embeddings: ``cluster_score=None``) and the account features on one
 pickled network, in whichever tree ``PYTHONPATH`` points at, and compares two such dumps:
-findings (rule, account, movements, value, threshold, accounts, window, score, details), the
+findings (rule, account, movements, value, threshold, accounts, window, score, details: packed
+details as the dict they stand for, keys in order, values and their types), the
 bound table, typology scores, flags, reasons, weights and features, floats bit for bit (NaN
-equal to NaN), types included. ``run`` also prints the RSS after each stage.
+equal to NaN), types included, and the rows the write-back would send for the findings (as a
+digest of each row's JSON). ``run`` also prints the RSS after each stage.
 
 Usage::
 
@@ -112,10 +114,15 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
     _rss("flags + combined score")
     feats = account_features(net)
     _rss("account features")
+    rows = {"amounts": _flag_rows(net, ar.findings), "typologies": _flag_rows(net, tr.findings)}
+    _rss("write-back rows")
+
+    def plain(d: Any) -> Any:  # packed details (toolkit.details) as the dict they stand for
+        return d if d is None or type(d) is dict else dict(d)
 
     def fin(f: Any) -> tuple:
         return (f.rule, f.account, tuple(f.movements), f.value, f.threshold, tuple(f.accounts), f.window, f.score,
-                f.details)
+                plain(f.details))
 
     b = ar.bounds
     dump = {
@@ -127,14 +134,36 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
         "typology_commonness": tr.scores.finding_commonness, "typology_rarity": tr.scores.finding_rarity,
         "typology_stats": tr.stats,
         "flags": (flags.ids, flags.account, flags.rule, flags.score, flags.involved_flag, flags.involved_account,
-                  list(flags.details) if flags.details is not None else None),
+                  [plain(d) for d in flags.details] if flags.details is not None else None),
         "active": active, "typology_scores": typ, "score": sc.score, "flagged": sc.flagged, "reasons": sc.reasons,
         "weights": sc.weights, "shares": sc.shares, "evidence": sc.evidence, "features": (feats.names, feats.X),
+        "flag_rows": rows,
     }
     with open(out, "wb") as fh:
         pickle.dump(dump, fh, protocol=5)
     print(f"{len(ar.findings):,} amount and {len(tr.findings):,} typology findings, "
           f"{int(sc.flagged.sum()):,} of {len(sc.score):,} accounts flagged -> {out}")
+
+
+def _flag_rows(net: Any, findings: list) -> list[str]:
+    """The ``writeback/flags`` rows :func:`toolkit.writeback.write_findings` sends for
+    ``findings`` (run id fixed), each as a SHA-1 of its JSON: what the graph would hold."""
+    import hashlib
+    import json
+
+    from toolkit.runs import Run
+    from toolkit.writeback import write_findings
+
+    digests: list[str] = []
+
+    class Capture:
+        def run_one(self, name: str, /, **params: Any) -> dict[str, int]:
+            for r in params["rows"]:
+                digests.append(hashlib.sha1(json.dumps(r, sort_keys=True).encode()).hexdigest())
+            return {"written": len(params["rows"])}
+
+    write_findings(Capture(), Run("same-results", "x", {}, "x"), net, findings, writers=1)  # type: ignore[arg-type]
+    return digests
 
 
 def _differences(x: Any, y: Any, path: str, out: list[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from functools import total_ordering
-from typing import Any, Iterable, Iterator, Sequence, overload
+from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
@@ -164,8 +164,11 @@ class Finding:
         First and last time (epoch seconds) of the evidence.
     score : float
         Strength in [0, 1]; 1.0 when the rule is a plain yes/no.
-    details : dict
-        Further figures, JSON-serialisable, shown by ``aml explain``.
+    details : dict or Mapping
+        Further figures, JSON-serialisable, shown by ``aml explain``. Detectors make a dict;
+        :func:`toolkit.amounts.run_amount_rules` and :func:`toolkit.detect.run_typologies` pack
+        them by column (:class:`toolkit.details.Details`, same keys, values and types), so
+        readers use the mapping interface (``isinstance(d, Mapping)``, not ``dict``).
     """
 
     rule: str
@@ -176,7 +179,7 @@ class Finding:
     accounts: Rows = EMPTY
     window: tuple[int, int] | None = None
     score: float = 1.0
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "movements", as_rows(self.movements))

@@ -25,6 +25,7 @@ from toolkit.amounts.bounds import (
 from toolkit.amounts.capital import CapitalParams, capital_findings
 from toolkit.amounts.limits import Limits, deposit_limit_findings, load_limits, transfer_limit_findings
 from toolkit.amounts.structuring import StructuringParams, structuring_findings
+from toolkit.details import pack_details
 from toolkit.errors import ConfigError
 from toolkit.findings import RULE_IDS, Finding
 from toolkit.frames import Network
@@ -217,6 +218,7 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
     def timed(rule: str, fn: Any) -> None:
         start = time.perf_counter()
         found[rule] = fn()
+        pack_details(found[rule])  # the findings live to the end of a run: figures by column
         seconds[rule] = time.perf_counter() - start
 
     if "large_amount" in p.rules:
@@ -226,6 +228,7 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
             usd_rates=p.usd_rates, amount_usd=usd,
         )
         found["large_amount"] = large_amount_findings(net, bounds, usd_rates=p.usd_rates, amount_usd=usd)
+        pack_details(found["large_amount"])
         seconds["large_amount"] = time.perf_counter() - start
     if p.limits is not None:
         limits = p.limits

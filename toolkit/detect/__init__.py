@@ -45,6 +45,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from toolkit.details import pack_details
 from toolkit.errors import ConfigError
 from toolkit.findings import TYPOLOGY_IDS, Finding
 from toolkit.frames import Network
@@ -182,6 +183,7 @@ def run_typologies(
             continue
         start = time.perf_counter()
         det = DETECTORS[t](view, p)
+        pack_details(det.findings)  # the findings live to the end of a run: figures by column
         seconds[t] = time.perf_counter() - start
         found[t] = det.findings
         stats.update({f"{t}.{k}": v for k, v in det.stats.items()})

@@ -204,7 +204,8 @@ class FlagTable:
 
     ``account`` rows are positions in ``ids``; ``involved_flag`` / ``involved_account`` list the
     accounts each flag ``INVOLVES`` (row of the flag in this table, account position).
-    ``details`` holds each flag's figures (a dict, or None) where they were read: the typology
+    ``details`` holds each flag's figures (a mapping: a dict read from the graph, or the in-memory
+    findings' :class:`toolkit.details.Details`; or None) where they were read: the typology
     flags' shape figures feed the typology detectors' own account score.
     """
 
@@ -377,7 +378,7 @@ def _passer_evidence(flags: FlagTable, g: np.ndarray, passer_max: float, passer_
     pos: list[int] = []
     for i in np.flatnonzero(np.isin(flags.rule, HUB_SHAPES)).tolist():
         d = flags.details[i]
-        ps = d.get("passers") if isinstance(d, dict) else None
+        ps = d.get("passers") if isinstance(d, Mapping) else None
         if ps:
             rows.extend([i] * len(ps))
             pos.extend(ps)
@@ -435,7 +436,7 @@ def typology_scores(flags: FlagTable, transfer_active: np.ndarray | None = None,
     findings = []
     for i in rows:
         d = flags.details[i]
-        if not isinstance(d, dict):
+        if not isinstance(d, Mapping):  # a dict, or the packed details of toolkit.details
             return None
         findings.append(Finding(str(flags.rule[i]), int(flags.account[i]), (), 0.0, 0.0,
                                 accounts=tuple(inv.get(i, ())), score=float(flags.score[i]), details=d))

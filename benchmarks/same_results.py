@@ -7,7 +7,8 @@ combined score (without embeddings: ``cluster_score=None``) and the account feat
 pickled network, in whichever tree ``PYTHONPATH`` points at, and compares two such dumps:
 findings (rule, account, movements, value, threshold, accounts, window, score, details: packed
 details as the dict they stand for, keys in order, values and their types), the
-bound table, typology scores, flags, reasons, weights and features, floats bit for bit (NaN
+bound table, typology scores, flags (row numbers compared as int64), reasons, weights and
+features, floats bit for bit (NaN
 equal to NaN), types included, and the rows the write-back would send for the findings (as a
 digest of each row's JSON). ``run`` also prints the RSS after each stage.
 
@@ -86,6 +87,8 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
         for name in ("pandas", "pyarrow", "sklearn"):
             sys.modules[name] = None  # type: ignore[assignment]
     _rss("start")
+    import numpy as np
+
     from toolkit.amounts import run_amount_rules
     from toolkit.config import load_settings
     from toolkit.detect import TypologyParams, run_typologies
@@ -133,7 +136,9 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
         "typology_by": tr.scores.by_typology, "typology_hits": tr.scores.hits,
         "typology_commonness": tr.scores.finding_commonness, "typology_rarity": tr.scores.finding_rarity,
         "typology_stats": tr.stats,
-        "flags": (flags.ids, flags.account, flags.rule, flags.score, flags.involved_flag, flags.involved_account,
+        # row numbers as int64 whatever their dtype (the flag table keeps them as int32 since lean-2)
+        "flags": (flags.ids, flags.account.astype(np.int64), flags.rule, flags.score,
+                  flags.involved_flag.astype(np.int64), flags.involved_account.astype(np.int64),
                   [plain(d) for d in flags.details] if flags.details is not None else None),
         "active": active, "typology_scores": typ, "score": sc.score, "flagged": sc.flagged, "reasons": sc.reasons,
         "weights": sc.weights, "shares": sc.shares, "evidence": sc.evidence, "features": (feats.names, feats.X),

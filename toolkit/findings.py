@@ -20,7 +20,7 @@ import numpy as np
 
 from toolkit.frames import Network
 
-__all__ = ["Finding", "Rows", "as_rows", "split_rows", "to_records", "RULE_IDS", "TYPOLOGY_IDS"]
+__all__ = ["Finding", "Rows", "as_rows", "split_rows", "join_rows", "to_records", "RULE_IDS", "TYPOLOGY_IDS"]
 
 #: Amount rules (issue "Abnormal amounts").
 RULE_IDS = ("large_amount", "deposit_limit", "transfer_limit", "structuring", "capital_mismatch")
@@ -138,6 +138,12 @@ def split_rows(values: np.ndarray, counts: np.ndarray) -> list[Rows]:
         out.append(Rows.from_bytes(buf[start:end]) if end > start else EMPTY)
         start = end
     return out
+
+
+def join_rows(parts: Iterable[Rows]) -> np.ndarray:
+    """The row numbers of several :class:`Rows` one after the other, as one int32 array (one
+    buffer copy; no array object per part)."""
+    return np.frombuffer(b"".join(r._b for r in parts), dtype=np.int32).copy()
 
 
 @dataclass(frozen=True, slots=True)

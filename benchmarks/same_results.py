@@ -8,7 +8,7 @@ pickled network, in whichever tree ``PYTHONPATH`` points at, and compares two su
 findings (rule, account, movements, value, threshold, accounts, window, score, details: packed
 details as the dict they stand for, keys in order, values and their types), the
 bound table, typology scores, flags (row numbers compared as int64), reasons, weights and
-features, floats bit for bit (NaN
+features (and the embeddings' amount features), floats bit for bit (NaN
 equal to NaN), types included, and the rows the write-back would send for the findings (as a
 digest of each row's JSON). ``run`` also prints the RSS after each stage.
 
@@ -117,6 +117,10 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
     _rss("flags + combined score")
     feats = account_features(net)
     _rss("account features")
+    from toolkit.jobs.embeddings import _amount_features
+
+    emb_feats = _amount_features(None, net.accounts.ids, net)  # type: ignore[arg-type]  # (no server needed)
+    _rss("embeddings' amount features")
     rows = {"amounts": _flag_rows(net, ar.findings), "typologies": _flag_rows(net, tr.findings)}
     _rss("write-back rows")
 
@@ -142,7 +146,7 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
                   [plain(d) for d in flags.details] if flags.details is not None else None),
         "active": active, "typology_scores": typ, "score": sc.score, "flagged": sc.flagged, "reasons": sc.reasons,
         "weights": sc.weights, "shares": sc.shares, "evidence": sc.evidence, "features": (feats.names, feats.X),
-        "flag_rows": rows,
+        "flag_rows": rows, "embedding_amount_features": emb_feats,
     }
     with open(out, "wb") as fh:
         pickle.dump(dump, fh, protocol=5)

@@ -36,6 +36,7 @@ from toolkit.errors import ConfigError
 from toolkit.frames import Network
 from toolkit.runs import detection_run
 from toolkit.scoring.combined import CLUSTER_RULE, PATH_RULE, CombinedParams, FlagTable, rule_evidence
+from toolkit.scoring.features import AMOUNT_COLUMNS as _AMOUNT_COLUMNS
 
 __all__ = ["EmbeddingJobParams", "EmbeddingJobResult", "embedding_job_params", "run_embeddings_job",
            "compute_embeddings", "write_embeddings", "FEATURE_SETS", "DETECTOR", "AMOUNT_COLUMNS"]
@@ -44,9 +45,7 @@ DETECTOR = "embeddings"
 FEATURE_SETS = ("amounts", "paths")
 
 #: The tabular columns concatenated to the embedding when ``features`` includes "amounts".
-AMOUNT_COLUMNS = ("tx_in_count", "tx_out_count", "tx_in_sum", "tx_out_sum", "log_in_degree", "log_out_degree",
-                  "dep_count", "dep_sum", "wd_count", "wd_sum", "amount_log_mean", "amount_log_std",
-                  "pass_through")
+AMOUNT_COLUMNS = _AMOUNT_COLUMNS
 _OWN_KEYS = {"features", "feature_weight"}
 
 
@@ -123,9 +122,9 @@ class EmbeddingJobResult:
 
 def _amount_features(db: Database, ids: np.ndarray, net: Network | None) -> np.ndarray:
     if net is not None:
-        from toolkit.scoring.features import account_features
+        from toolkit.scoring.features import amount_features
 
-        f = account_features(net).select(list(AMOUNT_COLUMNS))
+        f = amount_features(net)  # only these columns (account_features computes ~45)
         pos = index_of(net.accounts.ids, ids)
         out = np.zeros((len(ids), len(AMOUNT_COLUMNS)))
         ok = pos >= 0

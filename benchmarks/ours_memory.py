@@ -9,7 +9,7 @@ detectors, flag table, embeddings (K-means and abnormal actors on FastRP-like ve
 one record per account, as the driver gives them), combined score, and the write-back, which
 builds every batch of parameters as it would for the server and hands it to :class:`_OfflineDb`,
 which counts and drops it. What is not here: the driver's own buffers (a batch packed for the
-wire) and the network read (the pickle stands in for ``read_network``'s arrays).
+wire) and the network read (the pickle, in ``read_network``'s layout, stands in for its arrays).
 
 Usage::
 
@@ -149,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     steps("network")
     with open(args.network, "rb") as fh:
         net = pickle.load(fh)
+    import toolkit.network
+
+    if hasattr(toolkit.network, "as_read"):  # the layout read_network gives in this tree
+        net = toolkit.network.as_read(net)
     gc.collect()
     db = _OfflineDb(net.accounts.ids, embedding_job_params(settings).embedding.dimension)
     t = time.perf_counter()

@@ -4,7 +4,8 @@ code trees, compared bit for bit (never collected by pytest; needs no server).
 Why: changes meant to make the pipeline faster or leaner must not move a single finding or
 score. This runs amount rules, typology detectors, the flag table, the typology scores, the
 combined score (without embeddings: ``cluster_score=None``) and the account features on one
-pickled network, in whichever tree ``PYTHONPATH`` points at, and compares two such dumps:
+pickled network (in the layout that tree's ``read_network`` gives, ``toolkit.network.as_read``
+where it has one), in whichever tree ``PYTHONPATH`` points at, and compares two such dumps:
 findings (rule, account, movements, value, threshold, accounts, window, score, details: packed
 details as the dict they stand for, keys in order, values and their types), the
 bound table, typology scores, flags (row numbers compared as int64), reasons, weights and
@@ -103,6 +104,10 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
     tp = TypologyParams.from_mapping(settings.section("typologies"))
     with open(net_path, "rb") as fh:
         net = pickle.load(fh)
+    import toolkit.network
+
+    if hasattr(toolkit.network, "as_read"):  # the layout this tree's read_network gives
+        net = toolkit.network.as_read(net)
     _rss("network")
     t = time.perf_counter()
     ar = run_amount_rules(net, ap)

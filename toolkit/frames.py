@@ -91,8 +91,10 @@ class MovementFrame:
         Movement ids, unique.
     kind : ndarray of int8
         :data:`DEPOSIT`, :data:`TRANSFER` or :data:`WITHDRAWAL`.
-    src, dst : ndarray of int64
-        Row numbers in the :class:`AccountFrame`; ``-1`` for the cash side.
+    src, dst : ndarray of int32 or int64
+        Row numbers in the :class:`AccountFrame`; ``-1`` for the cash side. :func:`toolkit.network.
+        read_network` gives int32 (below 2**31 accounts), :meth:`Network.from_rows` int64: code
+        that multiplies them widens them first (``src.astype(np.int64) * n``).
     amount : ndarray of float64
         Amount in ``currency``, positive.
     currency : ndarray of str

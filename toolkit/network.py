@@ -22,12 +22,32 @@ from toolkit.arrays import factorize
 from toolkit.db import Database
 from toolkit.frames import AccountFrame, MovementFrame, Network
 
-__all__ = ["read_network"]
+__all__ = ["read_network", "as_read", "row_dtype"]
 
 #: Movement ids are kept in NumPy's variable-width string dtype: ids of up to 15 bytes live inside
 #: the array's 16-byte slots, so 2.4M ids take 38 MB instead of ~170 MB as Python str objects
 #: behind an object array. Indexing still gives ``str``.
 _IDS = np.dtypes.StringDType()
+
+
+def row_dtype(n_accounts: int) -> type:
+    """The dtype of the account rows ``src``/``dst`` that :func:`read_network` gives: int32 below
+    2**31 accounts. Why: they live for the whole run, and at 0.6M transfers int64 was 5.5 MB more
+    for nothing (every reader indexes with them or widens them first)."""
+    return np.int32 if n_accounts < 2**31 else np.int64
+
+
+def as_read(net: Network) -> Network:
+    """``net`` (made elsewhere: a generator, a test, a pickle) in the layout :func:`read_network`
+    gives: account rows of :func:`row_dtype`. Offline benchmarks use it to measure and compare
+    what the pipeline sees."""
+    t = row_dtype(len(net.accounts))
+    m = net.movements
+    if m.src.dtype == t and m.dst.dtype == t:
+        return net
+    mov = MovementFrame(ids=m.ids, kind=m.kind, src=m.src.astype(t), dst=m.dst.astype(t), amount=m.amount,
+                        currency=m.currency, ts=m.ts, channel=m.channel)
+    return Network(net.accounts, mov)
 
 
 def _shared(values: list) -> tuple[np.ndarray, np.ndarray]:
@@ -73,9 +93,10 @@ def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> 
     )
     order_n = np.argsort(nids)
     sorted_n = nids[order_n]
+    acc_rows = row_dtype(len(nids))
 
     def rows(internal: np.ndarray) -> np.ndarray:
-        out = np.full(len(internal), -1, dtype=np.int64)
+        out = np.full(len(internal), -1, dtype=acc_rows)
         ok = internal >= 0
         pos = np.searchsorted(sorted_n, internal[ok])
         out[ok] = order_n[pos]
@@ -125,8 +146,8 @@ def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> 
     movements = MovementFrame(
         ids=mids[order],
         kind=cat("kind", np.int8)[order],
-        src=cat("src", np.int64)[order],
-        dst=cat("dst", np.int64)[order],
+        src=cat("src", acc_rows)[order],
+        dst=cat("dst", acc_rows)[order],
         amount=cat("amount", np.float64)[order],
         currency=strings(parts["cur"], cur_cats)[order],
         ts=ts[order],

@@ -54,18 +54,31 @@ class _Steps:
         self.rows: list[dict[str, Any]] = []
         self.name: str | None = None
         self.t = time.perf_counter()
+        self.sub_peak = 0.0
+        self.sub_t = self.t
+        _reset_peak()
+
+    def part(self, name: str) -> None:
+        """End a part of the current step (``--parts``): print its peak and time, reset the peak."""
+        s = _status()
+        self.sub_peak = max(self.sub_peak, s["VmHWM"])
+        now = time.perf_counter()
+        print(f"   {name:<19} RSS {s['VmRSS']:7.1f} MB   peak in part {s['VmHWM']:7.1f} MB   {now - self.sub_t:7.2f} s",
+              flush=True)
+        self.sub_t = now
         _reset_peak()
 
     def __call__(self, name: str | None) -> None:
         now = time.perf_counter()
         if self.name is not None:
             s = _status()
-            row = {"step": self.name, "rss_mb": round(s["VmRSS"], 1), "peak_mb": round(s["VmHWM"], 1),
-                   "seconds": round(now - self.t, 3)}
+            row = {"step": self.name, "rss_mb": round(s["VmRSS"], 1),
+                   "peak_mb": round(max(s["VmHWM"], self.sub_peak), 1), "seconds": round(now - self.t, 3)}
             self.rows.append(row)
             print(f"{row['step']:<22} RSS {row['rss_mb']:7.1f} MB   peak in step {row['peak_mb']:7.1f} MB"
                   f"   {row['seconds']:7.2f} s", flush=True)
         self.name, self.t = name, time.perf_counter()
+        self.sub_peak, self.sub_t = 0.0, self.t
         _reset_peak()
 
 
@@ -113,10 +126,31 @@ class _OfflineDb:
         pass
 
 
+def _watch_parts(steps: _Steps) -> None:
+    """Report each typology detector, the view before them and the passers and score after them
+    as parts of the ``typologies`` step."""
+    import toolkit.detect as detect
+
+    def watched(name: str, fn: Any) -> Any:
+        def run(*a: Any, **kw: Any) -> Any:
+            out = fn(*a, **kw)
+            steps.part(name)
+            return out
+        return run
+
+    view = detect.FlowView.from_network.__func__  # type: ignore[attr-defined]
+    detect.FlowView.from_network = classmethod(watched("view", view))  # type: ignore[method-assign]
+    for t in list(detect.DETECTORS):
+        detect.DETECTORS[t] = watched(t, detect.DETECTORS[t])
+    detect.mark_passers = watched("passers", detect.mark_passers)  # type: ignore[attr-defined]
+    detect.score_accounts = watched("score", detect.score_accounts)  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("network", type=Path, help="a pickled toolkit.frames.Network (benchmarks/same_results.py network)")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    ap.add_argument("--parts", action="store_true", help="also the peak of every typology detector")
     args = ap.parse_args(argv)
 
     steps = _Steps()
@@ -145,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return flag_table(*a, **kw)
 
     scores.flag_table_from_findings = timed_flag_table  # type: ignore[assignment]
+    if args.parts:
+        _watch_parts(steps)
     settings = load_settings()
     steps("network")
     with open(args.network, "rb") as fh:

@@ -16,16 +16,20 @@ string or a list, is kept as the object itself). It compares equal to that dict,
 copies it, and setting a key (as :func:`toolkit.detect.passers.mark_passers` does) stores that
 key on the finding alone. Readers should test for :class:`collections.abc.Mapping`, not
 ``dict``.
+
+Detectors with many findings build them straight from their NumPy columns
+(:func:`detail_rows`): no dict per finding is made at all, which saves the time and the memory
+the short-lived dicts leave behind (freed small blocks between the findings that stay).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DetailTable", "Details", "pack_details"]
+__all__ = ["DetailTable", "Details", "pack_details", "detail_rows"]
 
 _MISSING = object()
 
@@ -153,3 +157,25 @@ def pack_details(findings: Sequence[Any]) -> None:
         del dicts
         for r, i in enumerate(rows):
             object.__setattr__(findings[i], "details", Details(table, r))  # Finding is frozen
+
+
+def detail_rows(n: int, columns: Mapping[str, Any]) -> list[Details]:
+    """The details of ``n`` findings from their columns, without a dict per finding.
+
+    ``columns`` maps each key, in the order the details list them, to an array of ``n`` values
+    (row ``i`` reads as ``array.tolist()[i]`` would: give the array the dtype whose Python type
+    the value must have, e.g. ``astype(np.int64)`` where a dict held ``int(x)``), or to one value
+    shared by all rows.
+    """
+    if n == 0:
+        return []
+    cols = []
+    for key, v in columns.items():
+        if isinstance(v, np.ndarray):
+            if v.shape != (n,):
+                raise ValueError(f"details column {key!r}: shape {v.shape}, expected ({n},)")
+            cols.append(v)
+        else:
+            cols.append(_column([v] * n))
+    table = DetailTable(list(columns), cols)
+    return [Details(table, i) for i in range(n)]

@@ -73,3 +73,26 @@ def test_packed_details_write_back_and_pickle_as_the_dicts_did():
     copy = pickle.loads(pickle.dumps(packed))
     assert [json.dumps(dict(f.details)) for f in copy] == [json.dumps(dict(f.details)) for f in packed]
     assert copy[0].details["passers"] == [1] and isinstance(copy[1].details, Details)
+
+
+def test_detail_rows_read_like_the_dicts_a_loop_over_tolist_made():
+    import numpy as np
+
+    from toolkit.details import detail_rows
+
+    c = np.array([3, 5], dtype=np.int64)
+    share = np.array([0.25, -0.0])
+    ok = np.array([True, False])
+    names = np.array(["a", None], dtype=object)
+    rows = detail_rows(2, {"count": c, "share": share, "ok": ok, "name": names, "window_s": 86_400, "tag": "x"})
+    loop = [{"count": int(c[j]), "share": float(share[j]), "ok": bool(ok[j]), "name": names[j], "window_s": 86_400,
+             "tag": "x"} for j in range(2)]
+    for d, want in zip(rows, loop):
+        assert list(d) == list(want) and d == want
+        assert [type(v) for v in d.values()] == [type(v) for v in want.values()]
+    assert math.copysign(1.0, rows[1]["share"]) == -1.0
+    assert detail_rows(0, {"length": 3}) == []
+    import pytest
+
+    with pytest.raises(ValueError):
+        detail_rows(3, {"count": c})

@@ -42,6 +42,7 @@ from toolkit.amounts._common import (
     is_number,
     usd_of,
 )
+from toolkit.details import detail_rows
 from toolkit.errors import ConfigError
 from toolkit.findings import Finding
 from toolkit.frames import TRANSFER, Network
@@ -322,11 +323,13 @@ def large_amount_findings(
     to = mov.dst[rows]
     other = np.where((mov.kind[rows] == TRANSFER) & (to >= 0) & (to != acct), to, -1)
     scale = "log" if bounds.log_scale else "linear"
+    currency = np.fromiter((str(c) for c in mov.currency[rows].tolist()), dtype=object, count=rows.size)
+    details = detail_rows(rows.size, {"mu": bounds.mu[acct], "sigma": bounds.sigma[acct], "n": bounds.n[acct],
+                                      "source": bounds.source[acct], "scale": scale, "amount": mov.amount[rows],
+                                      "currency": currency})
     cols = zip(
         rows.tolist(), acct.tolist(), val.tolist(), lim.tolist(), score.tolist(), other.tolist(),
-        mov.ts[rows].tolist(), bounds.mu[acct].tolist(), bounds.sigma[acct].tolist(),
-        bounds.n[acct].tolist(), bounds.source[acct].tolist(), mov.amount[rows].tolist(),
-        mov.currency[rows].tolist(),
+        mov.ts[rows].tolist(), details,
     )
     return [
         Finding(
@@ -338,8 +341,7 @@ def large_amount_findings(
             accounts=(o,) if o >= 0 else (),
             window=(ts, ts),
             score=sc,
-            details={"mu": mu, "sigma": sg, "n": k, "source": src, "scale": scale, "amount": amt,
-                     "currency": str(cur)},
+            details=d,
         )
-        for m, a, v, t, sc, o, ts, mu, sg, k, src, amt, cur in cols
+        for m, a, v, t, sc, o, ts, d in cols
     ]

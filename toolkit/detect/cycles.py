@@ -49,6 +49,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from toolkit.details import detail_rows
 from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.layering import episode_burst, episode_match
@@ -522,11 +523,26 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
     order = np.lexsort(keys)
     inv_o = inv[order]
     pick = order[np.r_[True, inv_o[1:] != inv_o[:-1]]]
+    a_first, a_last = amounts[pick, 0].astype(np.float64), amounts[pick, -1].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrink = np.where(a_first > 0, 1.0 - a_last / a_first, 0.0)
+    details = detail_rows(len(pick), {
+        "length": h,
+        "span_s": span[pick].astype(np.int64),
+        "window_s": int(p.cycle_window_s),
+        "first_amount": a_first,
+        "last_amount": a_last,
+        "shrink": shrink,
+        "max_deviation": dev[pick].astype(np.float64),
+        "shrinking": shrinking[pick].astype(bool),
+        "instances": instances[inv[pick]].astype(np.int64),
+        "fee_match": fee_match[pick].astype(np.float64),
+        "burst": burst[pick].astype(np.float64),
+    })
     out: list[Finding] = []
-    for q in pick.tolist():
+    for i, q in enumerate(pick.tolist()):
         c = canon[q]
         seq = seqs[q]
-        a_first, a_last = float(amounts[q, 0]), float(amounts[q, -1])
         out.append(
             Finding(
                 rule="cycle",
@@ -537,19 +553,7 @@ def _cycle_findings(view: FlowView, edges: _Edges, seqs: np.ndarray, p: Typology
                 accounts=tuple(int(a) for a in c[1:]),
                 window=(view.t0 + int(times[q, 0]), view.t0 + int(times[q, -1])),
                 score=float(score[q]),
-                details={
-                    "length": h,
-                    "span_s": int(span[q]),
-                    "window_s": int(p.cycle_window_s),
-                    "first_amount": a_first,
-                    "last_amount": a_last,
-                    "shrink": 1.0 - a_last / a_first if a_first > 0 else 0.0,
-                    "max_deviation": float(dev[q]),
-                    "shrinking": bool(shrinking[q]),
-                    "instances": int(instances[inv[q]]),
-                    "fee_match": float(fee_match[q]),
-                    "burst": float(burst[q]),
-                },
+                details=details[i],
             )
         )
     return out

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.details import detail_rows
 from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.params import TypologyParams
@@ -215,6 +216,20 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
     n_ev = n_tr + np.bincount(g2, minlength=k)
     flow_key = "outflow" if rule == "fan_in" else "inflow"
     hubs = side.acc[chosen].tolist()
+    i64, f64 = np.int64, np.float64
+    details = detail_rows(k, {
+        "counterparties": c.astype(i64),
+        "transfers": n_tr.astype(i64),
+        "total": total.astype(f64),
+        flow_key: through.astype(f64),
+        "moved_on_share": share.astype(f64),
+        "usual_chance": chance.astype(f64),
+        "ratio": ratio.astype(f64),
+        "burst": burst.astype(f64),
+        "span_s": (t_last - t_first).astype(i64),
+        "window_s": int(w),
+        "movements": n_ev.astype(i64),
+    })
     findings = [
         Finding(
             rule=rule,
@@ -225,19 +240,7 @@ def _fan(view: FlowView, p: TypologyParams, rule: str, side: FlowSide, other: Fl
             accounts=cps[j],
             window=(view.t0 + int(w_lo[j]), view.t0 + int(w_hi[j])),
             score=float(score[j]),
-            details={
-                "counterparties": int(c[j]),
-                "transfers": int(n_tr[j]),
-                "total": float(total[j]),
-                flow_key: float(through[j]),
-                "moved_on_share": float(share[j]),
-                "usual_chance": float(chance[j]),
-                "ratio": float(ratio[j]),
-                "burst": float(burst[j]),
-                "span_s": int(t_last[j] - t_first[j]),
-                "window_s": int(w),
-                "movements": int(n_ev[j]),
-            },
+            details=details[j],
         )
         for j in range(k)
     ]

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from toolkit.details import detail_rows
 from toolkit.findings import Finding
 from toolkit.frames import Network
 from toolkit.detect.fan import fan_score
@@ -251,6 +252,10 @@ def _sg_findings(
     order = np.lexsort((mov, ts, g))
     evidence = split_groups(mov[order], np.bincount(g, minlength=nf))
     t0 = view.t0
+    # (as the dicts held them: Python ints and floats of the same arrays' tolist())
+    details = detail_rows(nf, {"intermediates": c, "sink": sink, "scattered": scattered, "gathered": gathered,
+                               "balance": bal, "span_s": t_hi - t_lo, "window_s": int(w), "paths": n_paths,
+                               "movements": n_mov})
     return [
         Finding(
             rule="scatter_gather",
@@ -261,21 +266,10 @@ def _sg_findings(
             accounts=(*mids[j], d_),
             window=(t0 + lo_, t0 + hi_),
             score=sc_,
-            details={
-                "intermediates": c_,
-                "sink": d_,
-                "scattered": sa_,
-                "gathered": ga_,
-                "balance": ba_,
-                "span_s": hi_ - lo_,
-                "window_s": int(w),
-                "paths": np_,
-                "movements": nm_,
-            },
+            details=details[j],
         )
-        for j, (s_, d_, c_, lo_, hi_, sc_, sa_, ga_, ba_, np_, nm_) in enumerate(zip(
-            src.tolist(), sink.tolist(), c.tolist(), t_lo.tolist(), t_hi.tolist(), score.tolist(),
-            scattered.tolist(), gathered.tolist(), bal.tolist(), n_paths.tolist(), n_mov.tolist()))
+        for j, (s_, d_, c_, lo_, hi_, sc_) in enumerate(zip(
+            src.tolist(), sink.tolist(), c.tolist(), t_lo.tolist(), t_hi.tolist(), score.tolist()))
     ]
 
 
@@ -472,6 +466,19 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
     n_mov = n_g + n_s
     np.maximum.at(best, hub, c)
     hubs = hub.tolist()
+    i64, f64 = np.int64, np.float64
+    details = detail_rows(nf, {
+        "senders": n_send.astype(i64),
+        "receivers": n_recv.astype(i64),
+        "counterparties": c.astype(i64),
+        "gathered": gathered.astype(f64),
+        "scattered": scattered.astype(f64),
+        "balance": bal.astype(f64),
+        "usual_chance": chance.astype(f64),
+        "span_s": (t_hi - t_lo).astype(i64),
+        "window_s": int(w),
+        "movements": n_mov.astype(i64),
+    })
     findings = [
         Finding(
             rule="gather_scatter",
@@ -482,18 +489,7 @@ def detect_gather_scatter(data: Network | FlowView, params: TypologyParams | Non
             accounts=cps[j],
             window=(view.t0 + int(t_lo[j]), view.t0 + int(t_hi[j])),
             score=float(score[j]),
-            details={
-                "senders": int(n_send[j]),
-                "receivers": int(n_recv[j]),
-                "counterparties": int(c[j]),
-                "gathered": float(gathered[j]),
-                "scattered": float(scattered[j]),
-                "balance": float(bal[j]),
-                "usual_chance": float(chance[j]),
-                "span_s": int(t_hi[j] - t_lo[j]),
-                "window_s": int(w),
-                "movements": int(n_mov[j]),
-            },
+            details=details[j],
         )
         for j in range(nf)
     ]

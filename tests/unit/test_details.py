@@ -96,3 +96,25 @@ def test_detail_rows_read_like_the_dicts_a_loop_over_tolist_made():
 
     with pytest.raises(ValueError):
         detail_rows(3, {"count": c})
+
+
+def test_set_many_adds_a_key_to_some_rows_as_a_dict_would():
+    findings = _findings()
+    pack_details(findings)
+    d = [f.details for f in findings[:3]]
+    d[1]["own"] = 1  # a row with a key of its own gets the new key after it, one by one
+    plain = [dict(x) for x in d]
+    from toolkit.details import set_many
+
+    set_many([d[0], d[1], findings[3].details, {"a": 1}], "passers", [[0, 2], [5], [7], [9]])
+    plain[0]["passers"], plain[1]["passers"] = [0, 2], [5]
+    assert [list(x) for x in d] == [list(x) for x in plain] and d[0] == plain[0] and d[1] == plain[1]
+    assert "passers" not in d[2] and d[2].get("passers") is None and len(d[2]) == 6
+    assert d[0]["passers"] == [0, 2] and findings[3].details["passers"] == [7]
+    d[2]["passers"] = [1]  # a row the column skipped: set later, it comes last
+    assert list(d[2])[-1] == "passers" and d[2]["passers"] == [1]
+    d[0]["passers"] = [3]  # set again: keeps its place
+    assert list(d[0])[-1] == "passers" and d[0]["passers"] == [3]
+    copy = pickle.loads(pickle.dumps(findings))
+    assert copy[2].details["passers"] == [1] and list(copy[2].details) == list(d[2])
+    assert copy[0].details["passers"] == [3] and "passers" in copy[1].details

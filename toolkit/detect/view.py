@@ -233,11 +233,12 @@ class FlowView:
 
     def movement_ends(self) -> tuple[np.ndarray, np.ndarray]:
         """Sender and receiver row of every movement row (``-1`` for cash and for movements the
-        view does not hold), for detectors that turn evidence movements into counterparties."""
+        view does not hold), for detectors that turn evidence movements into counterparties; in
+        the dtype of the view's account rows (int32 below 2**31 accounts)."""
         out, inn = self.out, self.inn
         n_mov = int(max(out.mov.max(initial=-1), inn.mov.max(initial=-1))) + 1
-        src = np.full(n_mov, -1, dtype=np.int64)
-        dst = np.full(n_mov, -1, dtype=np.int64)
+        src = np.full(n_mov, -1, dtype=out.acc.dtype)
+        dst = np.full(n_mov, -1, dtype=out.acc.dtype)
         src[out.mov] = out.acc
         dst[out.mov] = out.cp
         dst[inn.mov] = inn.acc

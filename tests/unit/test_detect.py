@@ -445,8 +445,29 @@ def test_cycle_search_in_small_slices_gives_the_same_cycles(monkeypatch):
     monkeypatch.setattr(cycles_mod, "_START_BATCH", 7)
     monkeypatch.setattr(cycles_mod, "_STATE_BUDGET", 5)
     monkeypatch.setattr(cycles_mod, "_EXPAND_BUDGET", 3)
+    monkeypatch.setattr(cycles_mod, "_FINDINGS_BATCH", 2)
     assert detect_cycles(net, p).findings == whole
     assert len(whole) > 10
+
+
+def test_detectors_in_tiny_blocks_find_the_same(monkeypatch):
+    """Every block size that bounds a detector's temporaries (scatter-gather's paths, the cycles'
+    findings, pass-through episodes, matched hops) cuts work, never what is found."""
+    import toolkit.detect.cycles as cycles_mod
+    import toolkit.detect.layering as layering_mod
+    import toolkit.detect.passers as passers_mod
+    import toolkit.detect.scatter_gather as sg_mod
+
+    net, _ = dg.synthetic_network(n_accounts=400, n_transfers=6_000, days=60, seed=11, inject=3)
+    p = TypologyParams()
+    whole = run_typologies(net, p)
+    for mod, name, value in ((sg_mod, "_PAIR_BUDGET", 5), (cycles_mod, "_FINDINGS_BATCH", 2),
+                             (layering_mod, "_EP_CHUNK", 7), (passers_mod, "_CHUNK", 11)):
+        monkeypatch.setattr(mod, name, value)
+    small = run_typologies(net, p)
+    assert small.findings == whole.findings and small.counts == whole.counts
+    assert np.array_equal(small.account_score, whole.account_score)
+    assert whole.counts["scatter_gather"] > 0 and whole.counts["cycle"] > 3 and whole.counts["layering"] > 0
 
 
 def test_cycle_search_in_narrow_amount_buckets_and_time_slices(monkeypatch):

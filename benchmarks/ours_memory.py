@@ -17,7 +17,7 @@ Usage::
     PYTHONPATH=/tmp/before python benchmarks/ours_memory.py /tmp/net-600k.pkl   # the tree before
 
 Prints, per step, the RSS after it and the peak within it (``/proc/self/clear_refs`` resets the
-peak at every step), in MB of 10^6 bytes, and the step's seconds.
+peak at every step), in MB of 10^6 bytes, and the step's seconds (wall and CPU).
 """
 
 from __future__ import annotations
@@ -54,8 +54,10 @@ class _Steps:
         self.rows: list[dict[str, Any]] = []
         self.name: str | None = None
         self.t = time.perf_counter()
+        self.cpu = time.process_time()
         self.sub_peak = 0.0
         self.sub_t = self.t
+        self.trim: Any = None  # --trim: glibc's malloc_trim, called between steps
         _reset_peak()
 
     def part(self, name: str) -> None:
@@ -73,11 +75,14 @@ class _Steps:
         if self.name is not None:
             s = _status()
             row = {"step": self.name, "rss_mb": round(s["VmRSS"], 1),
-                   "peak_mb": round(max(s["VmHWM"], self.sub_peak), 1), "seconds": round(now - self.t, 3)}
+                   "peak_mb": round(max(s["VmHWM"], self.sub_peak), 1), "seconds": round(now - self.t, 3),
+                   "cpu_s": round(time.process_time() - self.cpu, 3)}
             self.rows.append(row)
             print(f"{row['step']:<22} RSS {row['rss_mb']:7.1f} MB   peak in step {row['peak_mb']:7.1f} MB"
-                  f"   {row['seconds']:7.2f} s", flush=True)
-        self.name, self.t = name, time.perf_counter()
+                  f"   {row['seconds']:7.2f} s ({row['cpu_s']:.2f} s CPU)", flush=True)
+        if self.trim is not None:
+            self.trim(0)
+        self.name, self.t, self.cpu = name, time.perf_counter(), time.process_time()
         self.sub_peak, self.sub_t = 0.0, self.t
         _reset_peak()
 
@@ -151,13 +156,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("network", type=Path, help="a pickled toolkit.frames.Network (benchmarks/same_results.py network)")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows here")
     ap.add_argument("--parts", action="store_true", help="also the peak of every typology detector")
+    ap.add_argument("--trim", action="store_true", help="experiment: malloc_trim(0) between steps")
+    ap.add_argument("--mmap-threshold", type=int, default=None,
+                    help="bytes for toolkit.lean.return_freed_memory (0: leave glibc's default)")
     args = ap.parse_args(argv)
 
     steps = _Steps()
+    if args.trim:
+        import ctypes
+
+        steps.trim = ctypes.CDLL(None).malloc_trim
     steps("imports")
     import toolkit.bench as bench
 
     if hasattr(bench, "prepare_ours_process"):
+        import toolkit.lean as lean
+
+        if args.mmap_threshold == 0:
+            lean.return_freed_memory = lambda *a, **kw: False  # type: ignore[assignment]
+        elif args.mmap_threshold:
+            lean.MMAP_THRESHOLD = args.mmap_threshold
         bench.prepare_ours_process()
     else:  # a tree from before it: what its _main did for ours
         from toolkit.lean import forbid_dataframe_libraries

@@ -51,7 +51,7 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
 
-def return_freed_memory(mmap_threshold: int = MMAP_THRESHOLD) -> bool:
+def return_freed_memory(mmap_threshold: int | None = None) -> bool:
     """Make glibc give the memory of freed NumPy temporaries back to the system at once.
 
     Why: glibc serves a large request with pages of its own (``mmap``) and unmaps them on free,
@@ -69,6 +69,11 @@ def return_freed_memory(mmap_threshold: int = MMAP_THRESHOLD) -> bool:
     Call it once, early, in a process that runs the detectors (the benchmark's ``ours`` process,
     ``aml detect``). Without glibc (musl, macOS) it does nothing.
 
+    Parameters
+    ----------
+    mmap_threshold : int, optional
+        Bytes; default :data:`MMAP_THRESHOLD`.
+
     Returns
     -------
     bool
@@ -82,5 +87,5 @@ def return_freed_memory(mmap_threshold: int = MMAP_THRESHOLD) -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    size = int(mmap_threshold)
+    size = int(MMAP_THRESHOLD if mmap_threshold is None else mmap_threshold)
     return bool(mallopt(_M_MMAP_THRESHOLD, size)) and bool(mallopt(_M_TRIM_THRESHOLD, size))

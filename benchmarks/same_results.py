@@ -115,7 +115,13 @@ def run(net_path: Path, out: Path, lean: bool) -> None:
     t = time.perf_counter()
     tr = run_typologies(net, tp)
     _rss(f"typologies {time.perf_counter() - t:.2f} s")
-    flags = flag_table_from_findings(net, [*ar.findings, *tr.findings])
+    try:  # as detect_all builds it in this tree
+        from toolkit.finding_table import FindingTable
+
+        both: Any = FindingTable.concat([ar.findings, tr.findings])
+    except ImportError:
+        both = [*ar.findings, *tr.findings]
+    flags = flag_table_from_findings(net, both)
     active = active_accounts(net)
     typ = typology_scores(flags, active_accounts(net, transfers_only=True), tp)
     sc = combined_score(flags, sp, cluster_score=None, active=active, typology=typ)

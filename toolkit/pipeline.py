@@ -96,6 +96,7 @@ def detect_all(
     """
     from toolkit.amounts import run_amount_rules
     from toolkit.detect import TypologyParams, run_typologies
+    from toolkit.finding_table import FindingTable
     from toolkit.embeddings.project import accounts_projection
     from toolkit.jobs.amounts import amount_params, describe as amounts_describe
     from toolkit.jobs.embeddings import compute_embeddings, embedding_job_params, write_embeddings
@@ -139,7 +140,7 @@ def detect_all(
             with timed("typologies"):
                 tr = run_typologies(net, tp)
             gc.freeze()
-            flags = flag_table_from_findings(net, [*ar.findings, *tr.findings])
+            flags = flag_table_from_findings(net, FindingTable.concat([ar.findings, tr.findings]))
             active = active_accounts(net)
             # the typology detectors' own account score, from the same findings the flags hold
             typ = typology_scores(flags, active_accounts(net, transfers_only=True), tp)
@@ -150,7 +151,8 @@ def detect_all(
                     evidence = rule_evidence(flag_table_from_findings(net, ar.findings), sp, active)
                     path_findings = _run_paths(db, settings, net, evidence, path_endpoints, notes, run_ids, counts)
                 if path_findings:
-                    flags = flag_table_from_findings(net, [*ar.findings, *tr.findings, *path_findings])
+                    flags = flag_table_from_findings(
+                        net, FindingTable.concat([ar.findings, tr.findings, FindingTable.pack(path_findings)]))
             else:
                 notes.append("laundering paths not run (with_paths=False): their flags count when the paths "
                              "job has run on its own")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from toolkit.amounts.limits import Limits, deposit_limit_findings, load_limits, 
 from toolkit.amounts.structuring import StructuringParams, structuring_findings
 from toolkit.details import pack_details
 from toolkit.errors import ConfigError
+from toolkit.finding_table import FindingTable
 from toolkit.findings import RULE_IDS, Finding
 from toolkit.frames import Network
 
@@ -163,8 +164,9 @@ class AmountResult:
 
     Attributes
     ----------
-    findings : list of Finding
-        All findings, grouped by rule in the order of :data:`toolkit.findings.RULE_IDS`.
+    findings : FindingTable
+        All findings, grouped by rule in the order of :data:`toolkit.findings.RULE_IDS`: a
+        sequence of :class:`~toolkit.findings.Finding` kept by column (:mod:`toolkit.finding_table`).
     counts : dict
         Findings per rule id; every id of :data:`RULE_IDS` is present (0 where none or skipped).
     bounds : AccountBounds or None
@@ -174,7 +176,7 @@ class AmountResult:
         conversion.
     """
 
-    findings: list[Finding]
+    findings: FindingTable
     counts: dict[str, int]
     bounds: AccountBounds | None
     seconds: dict[str, float]
@@ -182,6 +184,14 @@ class AmountResult:
     def by_rule(self, rule: str) -> list[Finding]:
         """The findings of one rule."""
         return [f for f in self.findings if f.rule == rule]
+
+
+def _packed(findings: Sequence[Finding]) -> FindingTable:
+    """A rule's findings as they are kept until written: by column, details too."""
+    if isinstance(findings, FindingTable):
+        return findings
+    pack_details(findings)
+    return FindingTable.pack(findings)
 
 
 def run_amount_rules(net: Network, params: AmountParams | None = None) -> AmountResult:
@@ -208,7 +218,7 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
     """
     p = params or AmountParams()
     seconds: dict[str, float] = {"prepare": 0.0, **{r: 0.0 for r in RULE_IDS}}
-    found: dict[str, list[Finding]] = {r: [] for r in RULE_IDS}
+    found: dict[str, Sequence[Finding]] = {r: [] for r in RULE_IDS}
     bounds: AccountBounds | None = None
 
     t0 = time.perf_counter()
@@ -217,8 +227,7 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
 
     def timed(rule: str, fn: Any) -> None:
         start = time.perf_counter()
-        found[rule] = fn()
-        pack_details(found[rule])  # the findings live to the end of a run: figures by column
+        found[rule] = _packed(fn())
         seconds[rule] = time.perf_counter() - start
 
     if "large_amount" in p.rules:
@@ -227,8 +236,7 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
             net, alpha=p.alpha, bound=p.bound, log_scale=p.log_scale, min_history=p.min_history,
             usd_rates=p.usd_rates, amount_usd=usd,
         )
-        found["large_amount"] = large_amount_findings(net, bounds, usd_rates=p.usd_rates, amount_usd=usd)
-        pack_details(found["large_amount"])
+        found["large_amount"] = _packed(large_amount_findings(net, bounds, usd_rates=p.usd_rates, amount_usd=usd))
         seconds["large_amount"] = time.perf_counter() - start
     if p.limits is not None:
         limits = p.limits
@@ -244,9 +252,8 @@ def run_amount_rules(net: Network, params: AmountParams | None = None) -> Amount
             lambda: capital_findings(net, p.capital, usd_rates=p.usd_rates, amount_usd=usd),
         )
 
-    findings = [f for r in RULE_IDS for f in found[r]]
     return AmountResult(
-        findings=findings,
+        findings=FindingTable.concat([_packed(found[r]) for r in RULE_IDS]),
         counts={r: len(found[r]) for r in RULE_IDS},
         bounds=bounds,
         seconds=seconds,

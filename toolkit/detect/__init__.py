@@ -47,6 +47,7 @@ import numpy as np
 
 from toolkit.details import pack_details
 from toolkit.errors import ConfigError
+from toolkit.finding_table import FindingTable
 from toolkit.findings import TYPOLOGY_IDS, Finding
 from toolkit.frames import Network
 from toolkit.detect.cycles import cycle_score, detect_cycles
@@ -106,9 +107,10 @@ class TypologyResult:
 
     Attributes
     ----------
-    findings : list of Finding
+    findings : FindingTable
         All findings, grouped by typology in the order of :data:`TYPOLOGY_IDS`, each group
-        sorted by account and window.
+        sorted by account and window; a sequence of :class:`~toolkit.findings.Finding` kept by
+        column (:mod:`toolkit.finding_table`).
     counts : dict of str -> int
         Findings per typology id; every id is present (0 where none or not run).
     seconds : dict of str -> float
@@ -127,7 +129,7 @@ class TypologyResult:
         ``"<typology>.<name>"`` (e.g. ``"fan_in.max_counterparties"``).
     """
 
-    findings: list[Finding]
+    findings: FindingTable
     counts: dict[str, int]
     seconds: dict[str, float]
     account_score: np.ndarray
@@ -176,20 +178,24 @@ def run_typologies(
     view = net if isinstance(net, FlowView) else FlowView.from_network(net, p.usd_rates)
     seconds["prepare"] = time.perf_counter() - start
 
-    found: dict[str, list[Finding]] = {t: [] for t in TYPOLOGY_IDS}
+    found: dict[str, FindingTable] = {t: FindingTable.pack([]) for t in TYPOLOGY_IDS}
     stats: dict[str, np.ndarray] = {}
     for t in TYPOLOGY_IDS:
         if t not in wanted:
             continue
         start = time.perf_counter()
         det = DETECTORS[t](view, p)
-        pack_details(det.findings)  # the findings live to the end of a run: figures by column
+        # the findings live to the end of a run: kept by column (toolkit.finding_table), details too
+        pack_details(det.findings)
+        found[t] = FindingTable.pack(det.findings)
         seconds[t] = time.perf_counter() - start
-        found[t] = det.findings
         stats.update({f"{t}.{k}": v for k, v in det.stats.items()})
+        del det
 
-    findings = [f for t in TYPOLOGY_IDS for f in found[t]]
-    if any(found[t] for t in HUB_TYPOLOGIES):
+    findings = FindingTable.concat([found[t] for t in TYPOLOGY_IDS])
+    counts = {t: len(found[t]) for t in TYPOLOGY_IDS}
+    del found
+    if any(counts[t] for t in HUB_TYPOLOGIES):
         start = time.perf_counter()
         forwarded, fed = matched_hops(view, p.layering_max_dwell_s, p.episode_fee, p.episode_tolerance)
         findings = mark_passers(findings, *view.movement_ends(), forwarded, fed)
@@ -200,7 +206,7 @@ def run_typologies(
     seconds["score"] = time.perf_counter() - start
     return TypologyResult(
         findings=findings,
-        counts={t: len(found[t]) for t in TYPOLOGY_IDS},
+        counts=counts,
         seconds=seconds,
         account_score=scores.score,
         account_reasons=scores.reasons,

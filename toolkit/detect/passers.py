@@ -32,7 +32,8 @@ from typing import Sequence
 import numpy as np
 
 from toolkit.details import set_many
-from toolkit.findings import Finding, join_rows
+from toolkit.finding_table import FindingTable
+from toolkit.findings import Finding
 from toolkit.detect.layering import episode_match
 from toolkit.detect.view import FlowView
 
@@ -89,7 +90,7 @@ def _matched_hops(view: FlowView, max_dwell_s: int, fee: float, tolerance: float
 
 
 def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, forwarded: np.ndarray,
-                 fed: np.ndarray) -> list[Finding]:
+                 fed: np.ndarray) -> Sequence[Finding]:
     """The findings with ``details["passers"]`` set on every hub finding that has passers (module
     docstring); ``src`` / ``dst`` are the sender and receiver row of every movement (-1 for
     cash).
@@ -97,17 +98,19 @@ def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, 
     The details are set in place, one column per detector's details (:func:`toolkit.details.
     set_many`; a ``dataclasses.replace`` per finding cost 0.8 s at 2.1M transfers), and the hubs'
     movements and counterparties are taken as packed int32 rows: with Python ints and int64
-    arrays this step peaked 66 MB above its start at 0.6M transfers.
+    arrays this step peaked 66 MB above its start at 0.6M transfers. A :class:`~toolkit.finding_table.
+    FindingTable` is read by column and returned itself (its details objects are the findings'),
+    any other sequence as a list of its findings.
     """
-    out = list(findings)
-    hub_f = [f for f in out if f.rule in HUB_TYPOLOGIES]
-    if not hub_f:
+    table = findings if isinstance(findings, FindingTable) else FindingTable.pack(findings)
+    out = table if isinstance(findings, FindingTable) else list(findings)
+    hub = np.flatnonzero(np.isin(table.rules(), list(HUB_TYPOLOGIES)))
+    if not len(hub):
         return out
-    nh = len(hub_f)
-    counts = np.fromiter((len(f.movements) for f in hub_f), dtype=np.int64, count=nh)
-    mov = join_rows(f.movements for f in hub_f)
+    nh = len(hub)
+    counts, mov = table.movements_rows(hub)
     grp = np.repeat(np.arange(nh, dtype=np.int32 if nh < 2**31 else np.int64), counts)
-    owner = np.fromiter((f.account for f in hub_f), dtype=np.int64, count=nh)[grp]
+    owner = table.account[hub].astype(np.int64)[grp]
     s, d = src[mov], dst[mov]
     paid = (s == owner) & forwarded[mov]  # the hub paid them, they passed it on
     payer = (d == owner) & fed[mov]  # they paid the hub money that had just come in
@@ -118,8 +121,7 @@ def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, 
     n = np.int64(max(int(src.max(initial=-1)), int(dst.max(initial=-1))) + 1)
     keys = np.unique(grp[sel].astype(np.int64) * n + np.where(paid, d, s)[sel])  # (finding, passer)
     del grp, s, d, paid, payer, sel
-    a_counts = np.fromiter((len(f.accounts) for f in hub_f), dtype=np.int64, count=nh)
-    acc = join_rows(f.accounts for f in hub_f)
+    a_counts, acc = table.accounts_rows(hub)
     a_grp = np.repeat(np.arange(nh, dtype=np.int64), a_counts)
     pos = np.arange(len(acc), dtype=np.int64) - np.repeat(np.cumsum(a_counts) - a_counts, a_counts)
     q = a_grp * n + acc
@@ -128,6 +130,6 @@ def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, 
     bounds = np.flatnonzero(np.r_[True, g_hit[1:] != g_hit[:-1], True])
     p_list = p_hit.tolist()
     starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
-    set_many([hub_f[int(g_hit[a])].details for a in starts], "passers",  # type: ignore[misc]
-             [p_list[a:b] for a, b in zip(starts, ends)])
+    details = table.details  # the findings' own details objects (shared by a packed list, too)
+    set_many([details[hub[int(g_hit[a])]] for a in starts], "passers", [p_list[a:b] for a, b in zip(starts, ends)])
     return out

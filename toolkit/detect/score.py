@@ -75,11 +75,12 @@ layering        chain_length   strength (FIFO ratio if pass-through, or the best
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from toolkit.findings import TYPOLOGY_IDS, Finding, join_rows
+from toolkit.finding_table import FindingTable
+from toolkit.findings import TYPOLOGY_IDS, Finding
 from toolkit.detect.params import DAY, TypologyParams
 
 __all__ = ["AccountScores", "score_accounts", "shape_of"]
@@ -97,20 +98,23 @@ _SELF_CALIBRATED = np.array([_TYP_INDEX["layering"]], dtype=np.int64)
 
 def shape_of(f: Finding) -> tuple[float, float]:
     """The shape coordinates ``(v, q)`` of a finding (see the module docstring)."""
-    d = f.details
-    if f.rule in ("fan_in", "fan_out"):
+    return _shape(f.rule, f.details)
+
+
+def _shape(rule: str, d: Mapping[str, Any]) -> tuple[float, float]:
+    if rule in ("fan_in", "fan_out"):
         return float(d["counterparties"]), float(d["moved_on_share"])
-    if f.rule == "scatter_gather":
+    if rule == "scatter_gather":
         return float(d["intermediates"]), float(d["balance"])
-    if f.rule == "gather_scatter":
+    if rule == "gather_scatter":
         return float(d["counterparties"]), float(d["balance"])
-    if f.rule == "cycle":
+    if rule == "cycle":
         w = float(d.get("window_s", 0))
         speed = 1.0 - float(d["span_s"]) / w if w > 0 else 1.0
         return float(d["length"]), speed
-    if f.rule == "layering":
+    if rule == "layering":
         return float(d["chain_length"]), float(d.get("strength", d["ratio"]))
-    raise ValueError(f"not a typology finding: {f.rule!r}")
+    raise ValueError(f"not a typology finding: {rule!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,27 +236,28 @@ def _cycle_recurrence(is_cycle: np.ndarray, att_f: np.ndarray, att_a: np.ndarray
     return out
 
 
-def _rings(tf: Sequence[Finding], is_cycle: np.ndarray, min_length: int) -> np.ndarray:
-    """Cycle hits of at least ``min_length`` accounts (0 = none): *rings*."""
-    out = np.zeros(len(tf), dtype=bool)
+def _rings(details: np.ndarray, is_cycle: np.ndarray, min_length: int) -> np.ndarray:
+    """Cycle hits of at least ``min_length`` accounts (0 = none): *rings* (``details``: of every
+    finding)."""
+    out = np.zeros(len(details), dtype=bool)
     if min_length <= 0:
         return out
     for j in np.flatnonzero(is_cycle).tolist():
-        out[j] = int(tf[j].details.get("length", 0)) >= min_length
+        out[j] = int(details[j].get("length", 0)) >= min_length
     return out
 
 
-def _ring_score(tf: Sequence[Finding], fscore: np.ndarray, ring: np.ndarray) -> np.ndarray:
+def _ring_score(details: np.ndarray, fscore: np.ndarray, ring: np.ndarray) -> np.ndarray:
     """A ring's hit score without the detector's volume factor ``0.25 + 0.75 * burst``
     (:func:`toolkit.detect.cycles.detect_cycles`), capped at 1; other rows unchanged."""
     out = fscore.copy()
     for j in np.flatnonzero(ring).tolist():
-        b = float(tf[j].details.get("burst", 1.0))
+        b = float(details[j].get("burst", 1.0))
         out[j] = min(1.0, fscore[j] / (0.25 + 0.75 * min(max(b, 0.0), 1.0)))
     return out
 
 
-def _unlinked_factor(tf: Sequence[Finding], is_layering: np.ndarray, p: TypologyParams) -> np.ndarray:
+def _unlinked_factor(details: np.ndarray, is_layering: np.ndarray, p: TypologyParams) -> np.ndarray:
     """Per finding, ``u + (1 - u) * g(link)`` for layering hits that are episodes only (not
     pass-through over the whole period), 1 for the others; ``u`` =
     :attr:`~TypologyParams.episode_unlinked_weight`, ``g`` the link ramp
@@ -266,14 +271,14 @@ def _unlinked_factor(tf: Sequence[Finding], is_layering: np.ndarray, p: Typology
     so the lone burst can count less: medium F1 on sets 101/202/303 rose from 0.952/0.931/0.899
     to 0.973/0.951/0.929 (before those steps the same discount had lowered it).
     """
-    out = np.ones(len(tf))
+    out = np.ones(len(details))
     u = p.episode_unlinked_weight
     if u >= 1.0:
         return out
     from toolkit.detect.layering import link_evidence
 
     for j in np.flatnonzero(is_layering).tolist():
-        d = tf[j].details
+        d = details[j]
         if d.get("pass_through", True) or "episode_link" not in d:
             continue
         g = float(link_evidence(float(d["episode_link"]), p.episode_link_floor, p.episode_link_full))
@@ -318,23 +323,30 @@ def score_accounts(
     rarity = np.zeros(len(findings))
     by = np.zeros((n_accounts, n_typ))
     hits = np.zeros((n_accounts, n_typ), dtype=np.int64)
-    pos = np.array([i for i, f in enumerate(findings) if f.rule in _TYP_INDEX], dtype=np.int64)
+    # by column: the findings of a run are a FindingTable (a list is packed here), so no finding
+    # object is made except for the reason texts
+    table = findings if isinstance(findings, FindingTable) else FindingTable.pack(findings)
+    rules = table.rules()
+    typ_all = np.fromiter((_TYP_INDEX.get(r, -1) for r in rules.tolist()), dtype=np.int64, count=len(table))
+    pos = np.flatnonzero(typ_all >= 0)
     if len(pos) == 0:
         return AccountScores(np.zeros(n_accounts), by, hits, {}, common, rarity)
-    tf = [findings[i] for i in pos.tolist()]
+    tf = table if len(pos) == len(table) else table.take(pos)
     nf = len(tf)
-    typ = np.fromiter((_TYP_INDEX[f.rule] for f in tf), dtype=np.int64, count=nf)
-    acc = np.fromiter((f.account for f in tf), dtype=np.int64, count=nf)
-    fscore = np.fromiter((f.score for f in tf), dtype=np.float64, count=nf)
-    shapes = np.array([shape_of(f) for f in tf], dtype=np.float64).reshape(-1, 2)
+    typ = typ_all[pos]
+    acc = tf.account.astype(np.int64)
+    fscore = tf.score.astype(np.float64)
+    details = tf.details
+    shapes = np.array([_shape(r, d) for r, d in zip(rules[pos].tolist(), details.tolist())],
+                      dtype=np.float64).reshape(-1, 2)
     # Attributions (finding, account, weight): the finding's account, plus cycle members (full
     # weight, they also hold the shape) and scatter-gather intermediates and sink.
     cyc, sg = _TYP_INDEX["cycle"], _TYP_INDEX["scatter_gather"]
     # (as arrays from the findings' packed rows: as Python int lists they were ~10 MB at 0.6M)
     members = np.flatnonzero((typ == cyc) | (typ == sg))
-    m_n = np.fromiter((len(tf[j].accounts) for j in members.tolist()), dtype=np.int64, count=len(members))
+    m_n, m_a_a = tf.accounts_rows(members)
     m_f_a = np.repeat(members, m_n)
-    m_a_a = join_rows(tf[j].accounts for j in members.tolist()).astype(np.int64)
+    m_a_a = m_a_a.astype(np.int64)
     m_cyc = typ[m_f_a] == cyc
     att_f = np.concatenate([np.arange(nf), m_f_a])
     att_a = np.concatenate([acc, m_a_a])
@@ -343,10 +355,10 @@ def score_accounts(
     pc = _commonness(typ, shapes, att_f[holder], att_a[holder], n_active)
     rr = np.clip(np.log(pc) / np.log(p.rare_share), 0.0, 1.0)
     rr[np.isin(typ, _SELF_CALIBRATED)] = 1.0
-    ring = _rings(tf, typ == cyc, p.ring_min_length)
+    ring = _rings(details, typ == cyc, p.ring_min_length)
     rr[ring] = 1.0
-    fscore = np.where(ring, _ring_score(tf, fscore, ring), fscore)
-    fscore = fscore * _unlinked_factor(tf, typ == _TYP_INDEX["layering"], p)
+    fscore = np.where(ring, _ring_score(details, fscore, ring), fscore)
+    fscore = fscore * _unlinked_factor(details, typ == _TYP_INDEX["layering"], p)
     common[pos], rarity[pos] = pc, rr
 
     recur = _cycle_recurrence(typ == cyc, att_f, att_a, n_accounts, p.cycle_recurrence,

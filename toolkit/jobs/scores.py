@@ -170,13 +170,26 @@ def flag_table_from_findings(net: Network, findings: Iterable[Finding]) -> FlagT
 
     Account and flag rows are int32 (int64 only beyond 2**31 accounts or flags): the table lives
     to the end of a run, and at 0.6M transfers its 0.77M involved pairs took 12 MB as int64.
-    Built column by column from the findings (no Python list of every figure on the way).
+    Built column by column from the findings (no Python list of every figure on the way); a
+    :class:`~toolkit.finding_table.FindingTable` (what the detectors' runs return) is read by
+    column without making its findings.
     """
+    from toolkit.finding_table import FindingTable
     from toolkit.findings import TYPOLOGY_IDS, join_rows
 
+    acc_t = np.int32 if len(net.accounts) < 2**31 else np.int64
+    if isinstance(findings, FindingTable):
+        n = len(findings)
+        rules = findings.rules()
+        det = np.empty(n, dtype=object)  # shared, not copied (see below)
+        typ = np.isin(rules, list(TYPOLOGY_IDS))
+        det[typ] = findings.details[typ]
+        inv_n, inv_a = findings.accounts_rows()
+        inv_f = np.repeat(np.arange(n, dtype=np.int32 if n < 2**31 else np.int64), inv_n)
+        return FlagTable(np.asarray(net.accounts.ids, dtype=object), findings.account.astype(acc_t), rules,
+                         findings.score.astype(np.float64), inv_f, inv_a.astype(acc_t, copy=False), det)
     fs = findings if isinstance(findings, list) else list(findings)
     n = len(fs)
-    acc_t = np.int32 if len(net.accounts) < 2**31 else np.int64
     flag_t = np.int32 if n < 2**31 else np.int64
     acc = np.fromiter((f.account for f in fs), dtype=acc_t, count=n)
     rules = np.fromiter((f.rule for f in fs), dtype=object, count=n)

@@ -462,7 +462,8 @@ def test_detectors_in_tiny_blocks_find_the_same(monkeypatch):
     p = TypologyParams()
     whole = run_typologies(net, p)
     for mod, name, value in ((sg_mod, "_PAIR_BUDGET", 5), (cycles_mod, "_FINDINGS_BATCH", 2),
-                             (layering_mod, "_EP_CHUNK", 7), (passers_mod, "_CHUNK", 11)):
+                             (layering_mod, "_EP_CHUNK", 7), (layering_mod, "_FIFO_CHUNK", 5),
+                             (passers_mod, "_CHUNK", 11)):
         monkeypatch.setattr(mod, name, value)
     small = run_typologies(net, p)
     assert small.findings == whole.findings and small.counts == whole.counts

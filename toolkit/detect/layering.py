@@ -80,8 +80,10 @@ def _excl_cumsum(x: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Outflow rows matched per round (bounds the memory of the matched pairs).
-_FIFO_CHUNK = 250_000
+#: Outflow rows matched per round (bounds the memory of the matched pairs; rounds hold whole
+#: accounts, whose figures are each summed within one round, so it changes no result). At 600k
+#: transfers 250k rows made layering peak 52 MB above its start, 100k rows 39 MB, in 1.6 s both.
+_FIFO_CHUNK = 100_000
 
 
 @dataclass(frozen=True, eq=False)

@@ -259,5 +259,9 @@ class FindingTable(Sequence[Finding]):
             return np.diff(ptr), allrows.copy()
         rows = np.asarray(rows, dtype=np.int64)
         lo, counts = ptr[rows], ptr[rows + 1] - ptr[rows]
+        if len(rows) and bool(np.all(rows[1:] > rows[:-1])):  # ascending: a mask (1 byte a row)
+            keep = np.zeros(len(ptr) - 1, dtype=bool)
+            keep[rows] = True
+            return counts, allrows[np.repeat(keep, np.diff(ptr))]
         take = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
         return counts, allrows[take]

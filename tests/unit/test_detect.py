@@ -463,7 +463,7 @@ def test_detectors_in_tiny_blocks_find_the_same(monkeypatch):
     whole = run_typologies(net, p)
     for mod, name, value in ((sg_mod, "_PAIR_BUDGET", 5), (cycles_mod, "_FINDINGS_BATCH", 2),
                              (layering_mod, "_EP_CHUNK", 7), (layering_mod, "_FIFO_CHUNK", 5),
-                             (passers_mod, "_CHUNK", 11)):
+                             (passers_mod, "_CHUNK", 11), (passers_mod, "_HUB_BATCH", 3)):
         monkeypatch.setattr(mod, name, value)
     small = run_typologies(net, p)
     assert small.findings == whole.findings and small.counts == whole.counts

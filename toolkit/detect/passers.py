@@ -43,6 +43,9 @@ __all__ = ["HOP_CAP", "HUB_TYPOLOGIES", "matched_hops", "mark_passers"]
 HOP_CAP = 16
 #: Typologies whose finding is about a hub and lists its counterparties.
 HUB_TYPOLOGIES = ("fan_in", "fan_out", "scatter_gather", "gather_scatter")
+#: Hub findings whose passers are worked out together (bounds the temporaries: ~30 bytes per
+#: evidence movement of the block).
+_HUB_BATCH = 10_000
 #: Inflow rows matched per block (bounds the temporaries: up to HOP_CAP pairs per row, each with
 #: a dozen 8-byte temporaries). At 600k transfers 500k rows made the cycle detector (which asks
 #: first) peak 129 MB above its start, 100k rows 81 MB, and no slower.
@@ -97,28 +100,43 @@ def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, 
 
     The details are set in place, one column per detector's details (:func:`toolkit.details.
     set_many`; a ``dataclasses.replace`` per finding cost 0.8 s at 2.1M transfers), and the hubs'
-    movements and counterparties are taken as packed int32 rows: with Python ints and int64
-    arrays this step peaked 66 MB above its start at 0.6M transfers. A :class:`~toolkit.finding_table.
-    FindingTable` is read by column and returned itself (its details objects are the findings'),
-    any other sequence as a list of its findings.
+    movements and counterparties are read as packed int32 rows, :data:`_HUB_BATCH` hubs at a
+    time: with Python ints and int64 arrays of all hubs at once this step peaked 66 MB above its
+    start at 0.6M transfers. A :class:`~toolkit.finding_table.FindingTable` is read by column
+    and returned itself (its details objects are the findings'), any other sequence as a list of
+    its findings.
     """
     table = findings if isinstance(findings, FindingTable) else FindingTable.pack(findings)
     out = table if isinstance(findings, FindingTable) else list(findings)
     hub = np.flatnonzero(np.isin(table.rules(), list(HUB_TYPOLOGIES)))
-    if not len(hub):
-        return out
+    n = np.int64(max(int(src.max(initial=-1)), int(dst.max(initial=-1))) + 1)
+    details = table.details  # the findings' own details objects (shared by a packed list, too)
+    targets: list = []
+    values: list[list[int]] = []
+    for lo in range(0, len(hub), _HUB_BATCH):
+        part = hub[lo : lo + _HUB_BATCH]
+        for j, passers in _passers(table, part, src, dst, forwarded, fed, n):
+            targets.append(details[part[j]])
+            values.append(passers)
+    set_many(targets, "passers", values)
+    return out
+
+
+def _passers(table: FindingTable, hub: np.ndarray, src: np.ndarray, dst: np.ndarray, forwarded: np.ndarray,
+             fed: np.ndarray, n: np.int64) -> list[tuple[int, list[int]]]:
+    """``(i, positions)`` for every finding ``hub[i]`` with passers: their positions in its
+    ``accounts``, ascending."""
     nh = len(hub)
     counts, mov = table.movements_rows(hub)
     grp = np.repeat(np.arange(nh, dtype=np.int32 if nh < 2**31 else np.int64), counts)
-    owner = table.account[hub].astype(np.int64)[grp]
+    owner = table.account[hub].astype(src.dtype)[grp]
     s, d = src[mov], dst[mov]
     paid = (s == owner) & forwarded[mov]  # the hub paid them, they passed it on
     payer = (d == owner) & fed[mov]  # they paid the hub money that had just come in
     del owner, mov
     sel = paid | payer
     if not sel.any():
-        return out
-    n = np.int64(max(int(src.max(initial=-1)), int(dst.max(initial=-1))) + 1)
+        return []
     keys = np.unique(grp[sel].astype(np.int64) * n + np.where(paid, d, s)[sel])  # (finding, passer)
     del grp, s, d, paid, payer, sel
     a_counts, acc = table.accounts_rows(hub)
@@ -127,9 +145,8 @@ def mark_passers(findings: Sequence[Finding], src: np.ndarray, dst: np.ndarray, 
     q = a_grp * n + acc
     hit = keys[np.minimum(np.searchsorted(keys, q), len(keys) - 1)] == q
     g_hit, p_hit = a_grp[hit], pos[hit]
+    if not len(g_hit):  # passers among the movements' ends but not among the findings' accounts
+        return []
     bounds = np.flatnonzero(np.r_[True, g_hit[1:] != g_hit[:-1], True])
     p_list = p_hit.tolist()
-    starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
-    details = table.details  # the findings' own details objects (shared by a packed list, too)
-    set_many([details[hub[int(g_hit[a])]] for a in starts], "passers", [p_list[a:b] for a, b in zip(starts, ends)])
-    return out
+    return [(int(g_hit[a]), p_list[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]

@@ -97,11 +97,12 @@ class MovementFrame:
         that multiplies them widens them first (``src.astype(np.int64) * n``).
     amount : ndarray of float64
         Amount in ``currency``, positive.
-    currency : ndarray of str
-        ISO 4217 code.
+    currency : ndarray of str, or Labels
+        ISO 4217 code. :func:`toolkit.network.read_network` gives a :class:`toolkit.labels.Labels`
+        (codes into the few distinct values), which reads like the object array.
     ts : ndarray of int64
         Time, seconds since the epoch (UTC).
-    channel : ndarray of str
+    channel : ndarray of str, or Labels
         Channel (``cash``, ``wire``, ``ach``, ``card``, ``cheque``, ``cross_border``, ``crypto``,
         ``purchase``, ...).
     """

@@ -6,10 +6,10 @@ process is an order of magnitude faster than asking the server the same question
 the results go back in batched writes.
 
 Memory: movements are read in chunks of source accounts, each chunk turned into NumPy arrays at
-once; accounts are joined as integers (the server's internal ids, valid within the read), and the
-few distinct currencies and channels are shared string objects, and movement ids are stored
-inline in a NumPy string array (:data:`_IDS`), so the Python side holds little more than the final
-arrays.
+once; accounts are joined as integers (the server's internal ids, valid within the read), the
+few distinct currencies and channels are kept as one-byte codes (:class:`~toolkit.labels.Labels`),
+and movement ids are stored inline in a NumPy string array (:data:`_IDS`), so the Python side
+holds little more than the final arrays.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 from toolkit.arrays import factorize
 from toolkit.db import Database
 from toolkit.frames import AccountFrame, MovementFrame, Network
+from toolkit.labels import Labels, _code_dtype
 
 __all__ = ["read_network", "as_read", "row_dtype"]
 
@@ -39,14 +40,16 @@ def row_dtype(n_accounts: int) -> type:
 
 def as_read(net: Network) -> Network:
     """``net`` (made elsewhere: a generator, a test, a pickle) in the layout :func:`read_network`
-    gives: account rows of :func:`row_dtype`. Offline benchmarks use it to measure and compare
-    what the pipeline sees."""
+    gives: account rows of :func:`row_dtype`, currency and channel as :class:`~toolkit.labels.
+    Labels`. Offline benchmarks use it to measure and compare what the pipeline sees."""
     t = row_dtype(len(net.accounts))
     m = net.movements
-    if m.src.dtype == t and m.dst.dtype == t:
+    if m.src.dtype == t and m.dst.dtype == t and isinstance(m.currency, Labels) and isinstance(m.channel, Labels):
         return net
     mov = MovementFrame(ids=m.ids, kind=m.kind, src=m.src.astype(t), dst=m.dst.astype(t), amount=m.amount,
-                        currency=m.currency, ts=m.ts, channel=m.channel)
+                        currency=m.currency if isinstance(m.currency, Labels) else Labels.from_values(m.currency),
+                        ts=m.ts,
+                        channel=m.channel if isinstance(m.channel, Labels) else Labels.from_values(m.channel))
     return Network(net.accounts, mov)
 
 
@@ -126,16 +129,16 @@ def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> 
             parts["chan"].append(got["chan"][0])
             chan_cats.append(got["chan"][1])
 
-    def strings(code_parts: list[np.ndarray], cat_parts: list[np.ndarray]) -> np.ndarray:
+    def strings(code_parts: list[np.ndarray], cat_parts: list[np.ndarray], order: np.ndarray) -> Labels:
         if not code_parts:
-            return np.empty(0, dtype=object)
+            return Labels(np.empty(0, dtype=np.int8), np.empty(0, dtype=object))
         _codes, allcats = factorize(np.concatenate(cat_parts))
         where = {v: i for i, v in enumerate(allcats.tolist())}
-        # the slot past the categories is for a missing value (code -1), which stays None
-        shared = np.append(allcats, None)
-        remapped = [np.array([where[v] for v in c.tolist()] + [-1], dtype=np.intp)[codes]
+        t = _code_dtype(len(allcats))
+        # a missing value (code -1) stays -1, which Labels reads as None
+        remapped = [np.array([where[v] for v in c.tolist()] + [-1], dtype=t)[codes]
                     for codes, c in zip(code_parts, cat_parts)]
-        return shared[np.concatenate(remapped)]
+        return Labels(np.concatenate(remapped)[order], allcats)
 
     def cat(key: str, dtype) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.empty(0, dtype=dtype)
@@ -149,8 +152,8 @@ def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> 
         src=cat("src", acc_rows)[order],
         dst=cat("dst", acc_rows)[order],
         amount=cat("amount", np.float64)[order],
-        currency=strings(parts["cur"], cur_cats)[order],
+        currency=strings(parts["cur"], cur_cats, order),
         ts=ts[order],
-        channel=strings(parts["chan"], chan_cats)[order],
+        channel=strings(parts["chan"], chan_cats, order),
     )
     return Network(accounts, movements)

@@ -60,14 +60,18 @@ def return_freed_memory(mmap_threshold: int | None = None) -> bool:
     top, so the objects made in between (findings) keep the freed space resident. Fixing the
     limit (``M_MMAP_THRESHOLD``, which also stops the raising) gives every larger temporary back
     when it is freed; ``M_TRIM_THRESHOLD`` at the same value returns the heap's free top as well.
-    Measured offline on the 600k-transfer set (``benchmarks/ours_memory.py``, whole pipeline):
-    RSS after the typology detectors 373 -> 306 MB, the process's peak 448 -> 432 MB (452-499 MB
-    over runs without it, 431-434 MB with it). The price is a fresh page, and a page fault, for
-    every large temporary: amounts + typologies went from 6.5 s of CPU (0.13M minor faults) to
-    8.3 s (1.5M faults, +1.8 s system time); with the limit at 4 MB, 7.2 s and a 6-10 MB higher
-    peak.
-    Call it once, early, in a process that runs the detectors (the benchmark's ``ours`` process,
-    ``aml detect``). Without glibc (musl, macOS) it does nothing.
+    Measured offline on the 600k-transfer set (``benchmarks/ours_memory.py``, whole pipeline,
+    highest peak of any step / amount rules + typologies in CPU seconds, two runs each, after the
+    lean-2 changes): glibc's default 288-304 MB / 7.4-7.6 s; a fixed limit of 64 KiB 272.5 MB /
+    10.0-10.1 s; 1 MiB 275.5 MB / 8.6-8.8 s; 4 MiB 288-292 MB / 7.4-8.0 s. (Before the other
+    lean-2 changes: 448-499 MB without, 432 MB with 64 KiB.) The price is a fresh page, and a
+    page fault, for every temporary above the limit: 1.5M minor faults instead of 0.13M at 600k.
+    Only 64 KiB keeps the process within 273 MB, hence the default.
+
+    Call it once, early, in a process that runs the detectors under a memory budget (the
+    benchmark's ``ours`` process, :func:`toolkit.bench.prepare_ours_process`). ``aml detect`` does
+    not: it has no such budget, and the detectors would take about a third longer. Without glibc
+    (musl, macOS) it does nothing.
 
     Parameters
     ----------

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import gc
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Iterator
 
@@ -72,13 +73,14 @@ def detect_all(
     """Our whole detection pipeline in the paper's phases, written back as one run per detector.
 
     graph construction
-        one bulk read of the network into NumPy (unless ``net`` is given) and the GDS projection;
+        one bulk read of the network into NumPy (unless ``net`` is given) and, at the same time,
+        the GDS projection;
     algorithm execution
         amount rules, typology detectors, laundering paths (when :mod:`toolkit.jobs.paths` is
         there; it writes its own results as it goes) between the ``path_endpoints`` placement and
         integration accounts the amount rules suspect most (every placement-to-integration pair of
-        a 0.6M-transfer bank is more than the path search's limit of 100,000 paths), embeddings +
-        K-means + abnormal actors, and the combined score, all from in-memory findings (the same
+        a 0.6M-transfer bank is more than the path search's limit of 100,000 paths), embeddings
+        (computed by GDS while the detectors run) + K-means + abnormal actors, and the combined score, all from in-memory findings (the same
         input the stand-alone :func:`toolkit.jobs.scores.run_scores_job` reads back from the
         graph);
     result storage
@@ -96,6 +98,7 @@ def detect_all(
     """
     from toolkit.amounts import run_amount_rules
     from toolkit.detect import TypologyParams, run_typologies
+    from toolkit.embeddings.embed import embed_projection
     from toolkit.embeddings.project import accounts_projection
     from toolkit.jobs.amounts import amount_params, describe as amounts_describe
     from toolkit.jobs.embeddings import compute_embeddings, embedding_job_params, write_embeddings
@@ -127,13 +130,20 @@ def detect_all(
     tp = TypologyParams.from_mapping(settings.section("typologies"))
     ep = embedding_job_params(settings)
     sp = score_params(settings)
-    with contextlib.ExitStack() as stack:
+    # The server and this process work side by side where one does not need the other's result:
+    # the projection is built while the network is read, and the embeddings computed on the server
+    # while the detectors run here (two cores: one each). The worker thread is left (and waited
+    # for) before the projection is dropped, also on failure.
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="aml-aside") as aside:
         with ph("graph_construction"):
-            with timed("read_network"):
-                net = net if net is not None else read_network(db)
+            reading = aside.submit(read_network, db) if net is None else None
             with timed("projection"):
                 g = stack.enter_context(accounts_projection(db))
+            with timed("read_network"):  # what is left of the read once the projection is built
+                net = reading.result() if reading is not None else net
         with ph("algorithm_execution"):
+            embedding = (aside.submit(embed_projection, db, g["graphName"], ep.embedding, len(net.accounts))
+                         if ep.kmeans.backend != "gds" else None)
             with timed("amounts"):
                 ar = run_amount_rules(net, ap)
             with timed("typologies"):
@@ -154,9 +164,9 @@ def detect_all(
             else:
                 notes.append("laundering paths not run (with_paths=False): their flags count when the paths "
                              "job has run on its own")
-            with timed("embeddings"):
+            with timed("embeddings"):  # what is left of them once the detectors are done
                 emb = compute_embeddings(db, settings, ep, g["graphName"], flags, active, net, keep_vectors,
-                                         typology=typ)
+                                         typology=typ, embeddings=embedding.result() if embedding else None)
             stack.close()  # drop the projection now: storage does not need it
             notes.extend(emb.notes)
             with timed("score"):

@@ -11,9 +11,11 @@ slower (49 s against 18-24 s by Bolt, 2026-11-25), hence ``[load] import_min_row
 
 How it stays the same load: the files are read, mapped and validated by exactly the code of
 :func:`loaders.load.load_path` (same rejects file, same counts); only the sink differs. Accounts,
-placeholder accounts and the three kinds of movement are appended to neo4j-admin CSV files;
-everything small that ``load_path`` writes besides (ground truth, alerts) is kept and written over
-Bolt once the server is back, with the same named queries. The properties are the ones the
+placeholder accounts, the three kinds of movement and the ground truth of accounts and movements
+are appended to neo4j-admin CSV files; the alerts (a few hundred, each linked to its accounts) are
+kept and written over Bolt once the server is back, with the same named query. (The truth went
+over Bolt too until 2026-12-03: 13 s of a 2.1M-transfer load, for about 100,000 account and
+25,000 movement labels.) The properties are the ones the
 ``cypher/load/*.cypher`` queries set (an integration test loads one data set both ways and
 compares the graphs).
 
@@ -61,7 +63,12 @@ _MOVE_QUERIES = {
 }
 
 
-_FILE_QUERIES = frozenset({"load/accounts", "load/placeholder_accounts", *_MOVE_QUERIES})
+_TRUTH_HEADER = {
+    "AccountTruth": ["id:ID(AccountTruth)", "isLaundering:boolean", "typology", "alertId"],
+    "MovementTruth": ["id:ID(MovementTruth)", "isLaundering:boolean", "typology", "alertId"],
+}
+_FILE_QUERIES = frozenset({"load/accounts", "load/placeholder_accounts", "load/account_truth",
+                           "load/movement_truth", *_MOVE_QUERIES})
 
 
 def bulk_unavailable(db: Database, settings: Settings, allow_data: bool = False) -> str | None:
@@ -107,6 +114,7 @@ class ImportSink:
         self.lock = threading.Lock()
         self.deferred: list[tuple[str, dict[str, list], Callable[[int], None] | None]] = []
         self._files: dict[str, Path] = {}
+        self.movement_labels = False
 
     # the writer interface used by load_path --------------------------------------------------
     def takes_columns(self, query: str) -> bool:
@@ -142,7 +150,17 @@ class ImportSink:
                 "ts:datetime": np.char.add(ts, "Z"), "channel": params["channel"],
             })
             self._append(rtype, [start, end, *_MOVE_PROPS], frame)
-        else:  # ground truth, alerts: small, written over Bolt after the import
+        elif query == "load/account_truth":
+            frame = pd.DataFrame({"id:ID(AccountTruth)": params["id"], "isLaundering:boolean": params["is_laundering"],
+                                  "typology": params["typology"], "alertId": params["alert_id"]})
+            self._append("AccountTruth", _TRUTH_HEADER["AccountTruth"], frame)
+        elif query == "load/movement_truth":
+            # load/movement_truth also marks (:AmlMeta {id: 'truth'}) as having movement labels
+            self.movement_labels = True
+            frame = pd.DataFrame({"id:ID(MovementTruth)": params["id"], "isLaundering:boolean": True,
+                                  "typology": params["typology"], "alertId": params["alert_id"]})
+            self._append("MovementTruth", _TRUTH_HEADER["MovementTruth"], frame)
+        else:  # alerts (a few hundred, with their INVOLVES edges): written over Bolt after the import
             self.deferred.append((query, params, on_done))
             return _done(0)
         if on_done is not None:
@@ -177,13 +195,20 @@ class ImportSink:
         args = [f"--nodes=Cash={cash}"]
         if "accounts" in self._files:
             args.append(f"--nodes=Account={self._files['accounts']}")
+        for label in _TRUTH_HEADER:
+            if label in self._files:
+                args.append(f"--nodes={label}={self._files[label]}")
+        if self.movement_labels:
+            meta = self.work / "meta.csv"
+            meta.write_text("id:ID(AmlMeta),movementLabels:boolean\ntruth,true\n")
+            args.append(f"--nodes=AmlMeta={meta}")
         for rtype in _MOVE_HEADER:
             if rtype in self._files:
                 args.append(f"--relationships={rtype}={self._files[rtype]}")
         return args
 
     def replay(self, db: Database) -> None:
-        """Write the deferred queries (truth, alerts) over Bolt, as ``load_path`` would have."""
+        """Write the deferred queries (alerts) over Bolt, as ``load_path`` would have."""
         for query, params, on_done in self.deferred:
             row = db.run_one(query, **params)
             if on_done is not None:

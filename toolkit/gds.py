@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from toolkit.config import Settings
 from toolkit.db import Database
-from toolkit.errors import ToolkitError
+from toolkit.errors import NotFound, ToolkitError
 
 __all__ = ["projection", "drop_projection", "list_projections", "client", "gds_available"]
 
@@ -58,7 +58,10 @@ def projection(db: Database, query: str, /, prefix: str = "aml", **params: Any) 
     name = f"{prefix}-{uuid.uuid4().hex[:10]}"
     try:
         row = db.run_one(query, graph_name=name, **params) or {}
-        row.setdefault("graphName", name)
+        if row.get("graphName") is None:
+            # a Cypher projection over no rows creates no graph, and every algorithm called on it
+            # then fails with a NullPointerException from inside GDS
+            raise NotFound("the graph holds no accounts to project: load data first (aml load PATH)")
         yield row
     finally:
         try:

@@ -75,10 +75,13 @@ def time_then_id_order(ts: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return order
 
 
-def read_network(db: Database, chunk_accounts: int = 5000, readers: int = 2) -> Network:
+def read_network(db: Database, chunk_accounts: int = 1000, readers: int = 2) -> Network:
     """The whole network (accounts, deposits, transfers, withdrawals) as a :class:`Network`.
 
     Movements are sorted by (time, id) so every detector sees the same order on every run.
+    A chunk of ``chunk_accounts`` accounts arrives as Python lists (one object per value) before it
+    becomes arrays: 1,000 accounts (about 23,000 movements) keep that transient small (600k
+    transfers: peak 218 MB against 251 MB with 5,000, in about the same time).
     """
     a = db.run_one("read/network_accounts") or {}
     nids = np.array(a.get("nids", []), dtype=np.int64)

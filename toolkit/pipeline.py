@@ -13,6 +13,7 @@ import contextlib
 import functools
 import gc
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Iterator
 
@@ -72,18 +73,22 @@ def detect_all(
     """Our whole detection pipeline in the paper's phases, written back as one run per detector.
 
     graph construction
-        one bulk read of the network into NumPy (unless ``net`` is given) and the GDS projection;
+        one bulk read of the network into NumPy (unless ``net`` is given) and, at the same time,
+        the GDS projection;
     algorithm execution
         amount rules, typology detectors, laundering paths (when :mod:`toolkit.jobs.paths` is
         there; it writes its own results as it goes) between the ``path_endpoints`` placement and
         integration accounts the amount rules suspect most (every placement-to-integration pair of
-        a 0.6M-transfer bank is more than the path search's limit of 100,000 paths), embeddings +
-        K-means + abnormal actors, and the combined score, all from in-memory findings (the same
+        a 0.6M-transfer bank is more than the path search's limit of 100,000 paths), embeddings
+        (computed by GDS while the detectors run) + K-means + abnormal actors, and the combined score, all from in-memory findings (the same
         input the stand-alone :func:`toolkit.jobs.scores.run_scores_job` reads back from the
         graph);
     result storage
         the flags of the amount and typology runs, the cluster marks and abnormal-cluster flags,
-        and the scores, each as its own detection run.
+        and the scores, each as its own detection run. The amount flags are final once the amount
+        rules are done, so their writing starts then, beside the typology detectors; this phase
+        waits for what is left of it (``seconds["write_amounts_rest"]``; ``write_amounts`` is
+        the whole write).
 
     ``phase(name)`` is entered around each phase (the benchmark measures time and memory there).
     The projection is dropped at the end of algorithm execution, also on failure.
@@ -97,6 +102,7 @@ def detect_all(
     from toolkit.amounts import run_amount_rules
     from toolkit.detect import TypologyParams, run_typologies
     from toolkit.finding_table import FindingTable
+    from toolkit.embeddings.embed import embed_projection
     from toolkit.embeddings.project import accounts_projection
     from toolkit.jobs.amounts import amount_params, describe as amounts_describe
     from toolkit.jobs.embeddings import compute_embeddings, embedding_job_params, write_embeddings
@@ -128,57 +134,74 @@ def detect_all(
     tp = TypologyParams.from_mapping(settings.section("typologies"))
     ep = embedding_job_params(settings)
     sp = score_params(settings)
-    with contextlib.ExitStack() as stack:
-        with ph("graph_construction"):
-            with timed("read_network"):
-                net = net if net is not None else read_network(db)
-            with timed("projection"):
-                g = stack.enter_context(accounts_projection(db))
-        with ph("algorithm_execution"):
-            with timed("amounts"):
-                ar = run_amount_rules(net, ap)
-            with timed("typologies"):
-                tr = run_typologies(net, tp)
-            gc.freeze()
-            flags = flag_table_from_findings(net, FindingTable.concat([ar.findings, tr.findings]))
-            active = active_accounts(net)
-            # the typology detectors' own account score, from the same findings the flags hold
-            typ = typology_scores(flags, active_accounts(net, transfers_only=True), tp)
-            if with_paths and path_endpoints > 0:
-                with timed("paths"):
-                    # endpoints ranked by the amount rules alone, so that the agreement between
-                    # paths and typologies (step 1b of the combined score) is not circular
-                    evidence = rule_evidence(flag_table_from_findings(net, ar.findings), sp, active)
-                    path_findings = _run_paths(db, settings, net, evidence, path_endpoints, notes, run_ids, counts)
-                if path_findings:
-                    flags = flag_table_from_findings(
-                        net, FindingTable.concat([ar.findings, tr.findings, FindingTable.pack(path_findings)]))
-            else:
-                notes.append("laundering paths not run (with_paths=False): their flags count when the paths "
-                             "job has run on its own")
-            with timed("embeddings"):
-                emb = compute_embeddings(db, settings, ep, g["graphName"], flags, active, net, keep_vectors,
-                                         typology=typ)
-            stack.close()  # drop the projection now: storage does not need it
-            notes.extend(emb.notes)
-            with timed("score"):
-                sc = combined_score(flags, sp, cluster_score=emb.abnormal.score, active=active, typology=typ)
-    gc.freeze()
-    with ph("result_storage"):
-        with timed("write_amounts"):
-            with detection_run(db, "amounts", amounts_describe(ap)) as run:
-                write_findings(db, run, net, ar.findings)
-                run.counts = dict(ar.counts)
-            run_ids["amounts"] = run.id
-        with timed("write_typologies"):
-            with detection_run(db, "typologies", _typology_describe(tp)) as run:
-                write_findings(db, run, net, tr.findings)
-                run.counts = dict(tr.counts)
-            run_ids["typologies"] = run.id
-        with timed("write_embeddings"):
-            run_ids["embeddings"] = write_embeddings(db, ep, emb)
-        with timed("write_scores"):
-            run_ids["scores"] = write_scores(db, sp, sc)
+
+    def write_amounts() -> str:
+        t = time.perf_counter()
+        with detection_run(db, "amounts", amounts_describe(ap)) as run:
+            write_findings(db, run, net, ar.findings)
+            run.counts = dict(ar.counts)
+        seconds["write_amounts"] = time.perf_counter() - t
+        return run.id
+
+    # The server and this process work side by side where one does not need the other's result:
+    # the projection is built while the network is read, the embeddings are computed on the server
+    # while the detectors run here (two cores: one each), and the amount flags, final once the
+    # amount rules are done, are written while the typology detectors run. The worker threads are
+    # left (and waited for) before the projection is dropped, also on failure; the amount writer is
+    # waited for inside result storage, whose time includes whatever of that write is left.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aml-write-early") as early:
+        with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="aml-aside") as aside:
+            with ph("graph_construction"):
+                reading = aside.submit(read_network, db) if net is None else None
+                with timed("projection"):
+                    g = stack.enter_context(accounts_projection(db))
+                with timed("read_network"):  # what is left of the read once the projection is built
+                    net = reading.result() if reading is not None else net
+            with ph("algorithm_execution"):
+                embedding = (aside.submit(embed_projection, db, g["graphName"], ep.embedding, len(net.accounts))
+                             if ep.kmeans.backend != "gds" else None)
+                with timed("amounts"):
+                    ar = run_amount_rules(net, ap)
+                amounts_written = early.submit(write_amounts)
+                with timed("typologies"):
+                    tr = run_typologies(net, tp)
+                gc.freeze()
+                flags = flag_table_from_findings(net, FindingTable.concat([ar.findings, tr.findings]))
+                active = active_accounts(net)
+                # the typology detectors' own account score, from the same findings the flags hold
+                typ = typology_scores(flags, active_accounts(net, transfers_only=True), tp)
+                if with_paths and path_endpoints > 0:
+                    with timed("paths"):
+                        # endpoints ranked by the amount rules alone, so that the agreement between
+                        # paths and typologies (step 1b of the combined score) is not circular
+                        evidence = rule_evidence(flag_table_from_findings(net, ar.findings), sp, active)
+                        path_findings = _run_paths(db, settings, net, evidence, path_endpoints, notes, run_ids, counts)
+                    if path_findings:
+                        flags = flag_table_from_findings(
+                            net, FindingTable.concat([ar.findings, tr.findings, FindingTable.pack(path_findings)]))
+                else:
+                    notes.append("laundering paths not run (with_paths=False): their flags count when the paths "
+                                 "job has run on its own")
+                with timed("embeddings"):  # what is left of them once the detectors are done
+                    emb = compute_embeddings(db, settings, ep, g["graphName"], flags, active, net, keep_vectors,
+                                             typology=typ, embeddings=embedding.result() if embedding else None)
+                stack.close()  # drop the projection now: storage does not need it
+                notes.extend(emb.notes)
+                with timed("score"):
+                    sc = combined_score(flags, sp, cluster_score=emb.abnormal.score, active=active, typology=typ)
+        gc.freeze()
+        with ph("result_storage"):
+            with timed("write_amounts_rest"):  # what is left of it once the algorithms are done
+                run_ids["amounts"] = amounts_written.result()
+            with timed("write_typologies"):
+                with detection_run(db, "typologies", _typology_describe(tp)) as run:
+                    write_findings(db, run, net, tr.findings)
+                    run.counts = dict(tr.counts)
+                run_ids["typologies"] = run.id
+            with timed("write_embeddings"):
+                run_ids["embeddings"] = write_embeddings(db, ep, emb)
+            with timed("write_scores"):
+                run_ids["scores"] = write_scores(db, sp, sc)
     counts.update(amounts=dict(ar.counts), typologies=dict(tr.counts), embeddings=dict(emb.counts),
                   scores=sc.counts())
     return PipelineResult(seconds, notes, counts, run_ids, emb, sc)

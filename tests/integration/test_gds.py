@@ -78,3 +78,14 @@ def test_graphdatascience_client_talks_to_open_gds(server):
         assert str(gds.server_version()).startswith("2.13")
     finally:
         gds.close()
+
+
+def test_projecting_an_empty_graph_is_a_one_line_error(db):
+    """A Cypher projection over no rows makes no graph; without this check `aml detect` on an
+    empty database ended in a NullPointerException from inside GDS."""
+    from toolkit.errors import NotFound
+
+    db.cypher("MATCH (n:Account) DETACH DELETE n")
+    with pytest.raises(NotFound, match="no accounts to project"):
+        with projection(db, "gds/project_accounts_weighted"):
+            pass

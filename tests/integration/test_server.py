@@ -113,7 +113,7 @@ def test_taken_port_is_one_line_error_with_log_tail(server, tmp_path, monkeypatc
     from toolkit.errors import ServerError
 
     try:
-        with pytest.raises(ServerError, match=r"port 7687 \(Bolt\) is already in use"):
+        with pytest.raises(ServerError, match=rf"port {settings.server.bolt_port} \(Bolt\) is already in use"):
             srv.start(settings)
     finally:
         srv.stop(settings)  # never leave a second server holding the suite's ports

@@ -163,8 +163,13 @@ def compute_embeddings(
     keep_vectors: bool = False,
     progress: Callable[[str], None] | None = None,
     typology: np.ndarray | None = None,
+    embeddings: Embeddings | None = None,
 ) -> EmbeddingJobResult:
     """Embed, cluster and mark abnormal actors on an open projection; writes nothing.
+
+    ``embeddings`` already computed on that projection (with ``params.embedding``) are used
+    instead of computing them again: :func:`toolkit.pipeline.detect_all` has the server compute
+    them while its own detectors run.
 
     ``flags`` are the current rule flags (read from the graph, or built from in-memory findings
     by :func:`toolkit.jobs.scores.flag_table_from_findings`); they give the rule evidence behind
@@ -201,7 +206,7 @@ def compute_embeddings(
     if p.kmeans.backend == "gds":
         km_ids, km_labels, km_dist, emb = _gds_kmeans(db, graph_name, p, len(ids))
     else:
-        emb = embed_projection(db, graph_name, p.embedding, n_hint=len(ids))
+        emb = embeddings if embeddings is not None else embed_projection(db, graph_name, p.embedding, n_hint=len(ids))
     seconds["embed"] = time.perf_counter() - t1
 
     step("cluster")

@@ -64,3 +64,28 @@ def test_from_columns_makes_the_findings_flags_stand_for():
     assert list(t) == [Finding("cycle", 4, (), 0.0, 0.0, (7, 9), None, 0.5, {"length": 3}),
                        Finding("fan_in", 1, (), 0.0, 0.0, (), None, 1.0, {"counterparties": 5})]
     assert type(t[0].account) is int and t[1].details is details[1]
+
+
+def test_write_findings_sends_the_same_rows_from_a_table_as_from_a_list():
+    import json
+
+    from tests.unit.test_amount_features import _random_network
+    from toolkit.runs import Run
+    from toolkit.writeback import write_findings
+
+    net = _random_network(3)
+    fs = [*run_amount_rules(net).findings, *run_typologies(net).findings]
+    sent: dict[str, list] = {"list": [], "table": []}
+
+    class Capture:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+        def run_one(self, name: str, /, **params):
+            sent[self.key].extend(json.dumps(r, sort_keys=True) for r in params["rows"])
+            return {"written": len(params["rows"])}
+
+    run = Run("r", "x", {}, "x")
+    assert write_findings(Capture("list"), run, net, fs, batch_size=7, writers=1) == len(fs)
+    assert write_findings(Capture("table"), run, net, FindingTable.pack(fs), batch_size=7, writers=1) == len(fs)
+    assert sent["list"] == sent["table"] and len(sent["list"]) == len(fs)

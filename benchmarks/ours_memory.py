@@ -27,6 +27,7 @@ import gc
 import json
 import pickle
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -99,11 +100,13 @@ class _OfflineDb:
         self.ids, self.dimension, self.seed = ids, dimension, seed
         self.flag_seconds = flag_seconds  # a flag row's time on the server: batches stay in flight
         self.rows_written: dict[str, int] = {}
+        self.lock = threading.Lock()  # writes come from several threads
 
     def _count(self, name: str, params: dict[str, Any]) -> int:
         rows = params.get("rows", params.get("ids"))
         n = len(rows) if rows is not None else 0
-        self.rows_written[name] = self.rows_written.get(name, 0) + n
+        with self.lock:
+            self.rows_written[name] = self.rows_written.get(name, 0) + n
         return n
 
     def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:

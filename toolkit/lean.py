@@ -44,7 +44,7 @@ def forbid_dataframe_libraries() -> list[str]:
 
 
 #: Allocations of at least this many bytes get pages of their own (see :func:`return_freed_memory`).
-MMAP_THRESHOLD = 64 * 1024
+MMAP_THRESHOLD = 1024 * 1024
 
 # glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
@@ -60,17 +60,26 @@ def return_freed_memory(mmap_threshold: int | None = None) -> bool:
     top, so the objects made in between (findings) keep the freed space resident. Fixing the
     limit (``M_MMAP_THRESHOLD``, which also stops the raising) gives every larger temporary back
     when it is freed; ``M_TRIM_THRESHOLD`` at the same value returns the heap's free top as well.
-    Measured offline on the 600k-transfer set (``benchmarks/ours_memory.py``, whole pipeline,
-    highest peak of any step / amount rules + typologies in CPU seconds, two runs each, after the
-    lean-2 changes): glibc's default 288-304 MB / 7.4-7.6 s; a fixed limit of 64 KiB 272.5 MB /
-    10.0-10.1 s; 1 MiB 275.5 MB / 8.6-8.8 s; 4 MiB 288-292 MB / 7.4-8.0 s. (Before the other
-    lean-2 changes: 448-499 MB without, 432 MB with 64 KiB.) The price is a fresh page, and a
-    page fault, for every temporary above the limit: 1.5M minor faults instead of 0.13M at 600k.
-    Only 64 KiB keeps the process within 273 MB, hence the default.
+    Measured offline (``benchmarks/ours_memory.py``: the whole of ``detect_all`` with the flag
+    writes held as long as the server takes, 0.3 ms a row), highest peak of any step / amount
+    rules + typologies in CPU seconds:
+
+    ===========  ===================  ====================
+    limit        0.6M transfers       2.1M transfers
+    ===========  ===================  ====================
+    glibc's      314 MB / 8.3 s       776 MB / 33.3 s
+    1 MiB        294 MB / 9.5 s       736 MB / 37.1 s
+    64 KiB       291 MB / 10.4-11.3 s 723 MB / 42-43 s
+    ===========  ===================  ====================
+
+    The price is a fresh page, and a page fault, for every temporary above the limit (1.5M minor
+    faults instead of 0.13M at 0.6M with 64 KiB). 1 MiB keeps most of the gain (20 of 23 MB at
+    0.6M, 40 of 53 MB at 2.1M) for half the time of 64 KiB (+11-15 % instead of +26-28 %), hence
+    the default; pass 64 KiB where every MB counts.
 
     Call it once, early, in a process that runs the detectors under a memory budget (the
     benchmark's ``ours`` process, :func:`toolkit.bench.prepare_ours_process`). ``aml detect`` does
-    not: it has no such budget, and the detectors would take about a third longer. Without glibc
+    not: it has no such budget, and the detectors would take 11-15 % longer. Without glibc
     (musl, macOS) it does nothing.
 
     Parameters

@@ -38,7 +38,6 @@ from toolkit.concurrent_writes import ConcurrentWriter
 from loaders.bulk import ImportSink, bulk_unavailable, import_workdir, run_import
 from toolkit.db import Database
 from toolkit.errors import ConfigError, LoadError, QueryError, RejectsExceeded
-from toolkit.queries import load_query
 
 __all__ = ["FileSummary", "LoadSummary", "load_path", "plan_files", "estimate_rows", "import_blocker", "FORMATS"]
 
@@ -199,22 +198,15 @@ def _lists(frame: pd.DataFrame, cols: dict[str, str]) -> dict[str, list]:
     return out
 
 
-def _only(query: str, params: dict[str, list]) -> dict[str, list]:
-    """The parameters ``query`` declares: a fast-route batch carries its accounts both as node ids
-    (for the fast query) and as ids (for the checking query it falls back to)."""
-    declared = load_query(query).params
-    return {k: v for k, v in params.items() if k in declared}
-
-
 def _send(db: Database, query: str, params: dict[str, list], fallback: str | None) -> int:
     try:
-        row = db.run_one(query, **_only(query, params))
+        row = db.run_one(query, **params)
     except QueryError as exc:
         # The fast first-load route met an id that exists: re-send the batch through the query
         # that skips existing ids (the failed batch was rolled back whole).
         if fallback is None or "ConstraintValidationFailed" not in str(exc):
             raise
-        row = db.run_one(fallback, **_only(fallback, params))
+        row = db.run_one(fallback, **params)
     return int(row["written"]) if row else 0
 
 
@@ -272,10 +264,9 @@ def _write_accounts(w: _Writer, good: pd.DataFrame, batch_size: int, progress,
 
 
 def _write_movements(w: _Writer, good: pd.DataFrame, batch_size: int, progress, fresh: set[str],
-                     on_written: Callable[[int], None], nodes: "_NodeIds | None" = None) -> None:
+                     on_written: Callable[[int], None]) -> None:
     """``fresh`` names the kinds the graph had none of when this file started: they take the
-    fast route without per-row existence checks (the constraint still guards exactly-once),
-    finding their accounts by the node ids in ``nodes``."""
+    fast route without per-row existence checks (the constraint still guards exactly-once)."""
     for kind, query, ends in (
         ("transfer", "load/transfers", {"src": "from", "dst": "to"}),
         ("deposit", "load/deposits", {"dst": "to"}),
@@ -283,10 +274,9 @@ def _write_movements(w: _Writer, good: pd.DataFrame, batch_size: int, progress, 
     ):
         part = good.loc[good["kind"] == kind]
         if len(part):
-            if kind in fresh and nodes is not None:
-                part = part.assign(**{f"_{end}_node": nodes.of(part[col]) for end, col in ends.items()})
-                cols = {**_MOVE_COLS, **ends, **{f"{end}_node": f"_{end}_node" for end in ends}}
-                _write(w, query + "_fresh", part, cols, batch_size, progress, fallback=query, on_written=on_written)
+            if kind in fresh:
+                _write(w, query + "_fresh", part, {**_MOVE_COLS, **ends}, batch_size, progress,
+                       fallback=query, on_written=on_written)
             else:
                 _write(w, query, part, {**_MOVE_COLS, **ends}, batch_size, progress, on_written=on_written)
     if "is_laundering" in good:
@@ -296,32 +286,9 @@ def _write_movements(w: _Writer, good: pd.DataFrame, batch_size: int, progress, 
                    {"id": "id", "typology": "typology", "alert_id": "alert_id"}, batch_size, None)
 
 
-class _NodeIds:
-    """Account id -> internal node id, for the fast first-load queries (a seek by node id costs
-    the server less than an index lookup by ``id``). Read once for the accounts in the graph, then
-    only for the accounts this load creates."""
-
-    def __init__(self, ids: list[str], nodes: list[int]) -> None:
-        self._index = pd.Index(ids, dtype=object)
-        self._nodes = np.asarray(nodes, dtype=np.int64)
-
-    def add(self, db: Database, ids: Iterable[str]) -> None:
-        new = pd.Index(list(ids), dtype=object).difference(self._index)
-        if len(new):
-            row = db.run_one("read/account_nodes", ids=new.tolist()) or {"ids": [], "nodes": []}
-            self._index = self._index.append(pd.Index(row["ids"], dtype=object))
-            self._nodes = np.concatenate([self._nodes, np.asarray(row["nodes"], dtype=np.int64)])
-
-    def of(self, ids: pd.Series) -> np.ndarray:
-        pos = self._index.get_indexer(ids)
-        if (pos < 0).any():  # validation lets no movement through whose accounts are unknown
-            raise LoadError("", None, None, f"internal: no node id for account {ids[pos < 0].iloc[0]!r}")
-        return self._nodes[pos]
-
-
-def _known_accounts(db: Database) -> tuple[pd.Index, _NodeIds]:
-    row = db.run_one("read/account_ids") or {"ids": [], "nodes": []}
-    return pd.Index(row["ids"]), _NodeIds(row["ids"], row["nodes"])
+def _known_accounts(db: Database) -> pd.Index:
+    row = db.run_one("read/account_ids") or {"ids": []}
+    return pd.Index(row["ids"])
 
 
 def load_path(
@@ -390,7 +357,7 @@ def load_path(
     rej = _Rejects(Path(rejects) if rejects else Path(str(path).rstrip("/") + ".rejects.csv"))
     summary = LoadSummary(rejects_path=str(rej.path))
     # an import replaces the database: only the accounts of these files will exist
-    known, nodes = (pd.Index([], dtype=object), None) if work is not None else _known_accounts(db)
+    known = pd.Index([], dtype=object) if work is not None else _known_accounts(db)
     amlsim_base = C.amlsim_base_date(path if path.is_dir() else path.parent)
     w = ImportSink(Path(work.name), db) if work is not None else _Writer(db, writers)
     summary.route = "import" if work is not None else "bolt"
@@ -405,7 +372,7 @@ def load_path(
                 w.drain()
             else:
                 known = _load_file(w, file, role, fs, rej, known, create_missing, batch_size,
-                                   chunk_rows, max_amount, amlsim_base, progress, since, nodes)
+                                   chunk_rows, max_amount, amlsim_base, progress, since)
                 w.drain()  # a file's rows are in before the next file's (movements need accounts)
             fs.seconds = time.perf_counter() - t_file
             summary.files.append(fs)
@@ -490,16 +457,13 @@ def _import_route(db: Database, plan: list[tuple[Path, str]], route: str, min_ro
 
 
 def _load_file(w, file, role, fs, rej, known, create_missing, batch_size, chunk_rows, max_amount,
-               amlsim_base, progress, since=None, nodes: _NodeIds | None = None) -> pd.Index:
-    """Queue one file's rows on the writer ``w``; ``fs`` counts what committed once ``w`` drains.
-    ``nodes`` (Bolt route only) maps accounts to node ids for the fast first-load queries."""
+               amlsim_base, progress, since=None) -> pd.Index:
+    """Queue one file's rows on the writer ``w``; ``fs`` counts what committed once ``w`` drains."""
     required, optional = _columns_for(role)
     C.check_columns(file, read_header(file), required, optional)
     dups = DuplicateTracker()
     is_accounts = role in ("native_accounts", "amlsim_accounts")
     fresh = set() if is_accounts else _empty_kinds(w.db)
-    if fresh and nodes is not None:
-        nodes.add(w.db, known)  # the accounts this load wrote before this file (drained by now)
 
     def written(n: int) -> None:  # a batch committed n of its rows; the rest were present already
         fs.loaded += n
@@ -534,8 +498,6 @@ def _load_file(w, file, role, fs, rej, known, create_missing, batch_size, chunk_
                     for f in _write_accounts(w, acc_checked.good, batch_size, None, lambda n: None):
                         f.result()
                     known = known.append(pd.Index(acc_checked.good["id"])).unique()
-                    if fresh and nodes is not None:
-                        nodes.add(w.db, acc_checked.good["id"])
             checked = check_movements(canon, str(file), dups, known, create_missing, max_amount)
             if since is not None:
                 old = checked.good["ts"] <= since
@@ -547,9 +509,7 @@ def _load_file(w, file, role, fs, rej, known, create_missing, batch_size, chunk_
                                 batch_size, None):
                     fs.placeholders += f.result()  # in before the movements that name them
                 known = known.append(pd.Index(missing["id"])).unique()
-                if fresh and nodes is not None:
-                    nodes.add(w.db, missing["id"])
-            _write_movements(w, checked.good, batch_size, progress, fresh, written, nodes)
+            _write_movements(w, checked.good, batch_size, progress, fresh, written)
         # Rows sent but not written were present already: counted as the batches commit.
         with w.lock:
             fs.already_present += checked.repeated_same + len(checked.good)

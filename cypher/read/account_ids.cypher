@@ -1,7 +1,4 @@
-// read/account_ids: every account id in the graph, with its internal node id
-// mode: read      returns: ids, nodes
-// The loader checks movements against the ids, and its fast first-load queries find a movement's
-// accounts by node id (a seek instead of an index lookup); node ids stay valid while the account
-// exists.
+// read/account_ids: every account id in the graph (the loader checks movements against them)
+// mode: read      returns: ids
 /* :params {} */
-MATCH (a:Account) RETURN collect(a.id) AS ids, collect(id(a)) AS nodes
+MATCH (a:Account) RETURN collect(a.id) AS ids

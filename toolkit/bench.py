@@ -183,14 +183,18 @@ class MemorySampler:
                 from toolkit.db import connect
 
                 self._db = connect(self._settings)
-            rows = self._db.cypher(_JMX)
-            heap = float(rows[0]["used"]) / 1e6 if rows and rows[0]["used"] is not None else None
+            # one auto-commit try, not a managed transaction: while the server is down for an
+            # import the driver's retries would wait (and warn) instead of sampling
+            with self._db.driver.session(database=self._db.database) as session:
+                row = session.run(_JMX).single()
+            heap = float(row["used"]) / 1e6 if row is not None and row["used"] is not None else None
         except Exception:  # noqa: BLE001 - sampling must never break the measured run
             heap = None
             if self._db is not None:  # e.g. the server restarted for an import: a new driver next time
                 with contextlib.suppress(Exception):
                     self._db.close()
                 self._db = None
+            self._server_pid = self._find_server_pid()  # a restarted server has a new pid
         rss = None
         if self._server_pid:
             from toolkit.server import _rss_mb

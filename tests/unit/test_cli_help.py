@@ -32,3 +32,16 @@ def test_top_level_help_lists_the_areas():
     assert res.exit_code == 0
     for word in ("server", "doctor", "load", "generate", "stats", "detect", "explain", "refresh"):
         assert word in res.output
+
+
+def test_settings_sections_named_in_help_survive_rich_markup():
+    """Help names settings as ``[section] key``; rich would read ``[load]`` as a style tag and drop
+    it ("default from )"), so the CLI escapes it. Every option's help still shows it."""
+    import re
+
+    checked = 0
+    for path, callback in _commands(app):
+        res = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert "(default from )" not in res.output and "(default  " not in res.output, path
+        checked += len(re.findall(r"\[(load|general|refresh)\] [a-z_]+", res.output))
+    assert checked >= 5

@@ -20,7 +20,7 @@ def bench_main(
     transfers: str = typer.Option("600000,1100000,1600000,2100000", "--transfers", help="Comma-separated sizes."),
     methods: str = typer.Option("ours,ml,ml_rw", "--methods", help="Comma-separated: ours, ml, ml_rw."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON list of {method, transfers, phase, seconds, py_peak_mb, server_heap_peak_mb}."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Generator seed (default [general] random_seed)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Generator seed (default \\[general] random_seed)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the records to this JSON file."),
     yes: bool = typer.Option(False, "--yes", help="Allow clearing a non-empty database."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Where generated data sets are cached (default <server cache>/datasets)."),

@@ -26,12 +26,12 @@ def load(
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejects CSV (default <input>.rejects.csv)."),
     max_rejects: int = typer.Option(0, "--max-rejects", help="Rejected rows allowed before the exit status is non-zero."),
     create_missing: bool = typer.Option(False, "--create-missing", help="Create placeholder accounts for unknown account ids."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows per UNWIND transaction (default from [load])."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows per UNWIND transaction (default from \\[load] batch_size)."),
     route: Optional[str] = typer.Option(
         None, "--route",
-        help="bolt, import or auto (default [load] route = auto): 'import' loads into an empty local "
+        help="bolt, import or auto (default \\[load] route = auto): 'import' loads into an empty local "
              "database with neo4j-admin, stopping and restarting the server; 'auto' does so from "
-             "[load] import_min_rows rows on."),
+             "\\[load] import_min_rows rows on."),
     json_: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Load accounts and movements, exactly once; every bad row goes to the rejects file."""

@@ -12,14 +12,14 @@ from toolkit.cli._common import console, err_console, settings
 
 
 def refresh(
-    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Directory of new files (default [refresh] inbox)."),
+    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Directory of new files (default \\[refresh] inbox)."),
     all_: bool = typer.Option(False, "--all", help="Re-run detection even when nothing new was loaded."),
     json_: bool = typer.Option(False, "--json", help="Print the run's JSON line."),
 ) -> None:
     """Load movements newer than the watermark, re-run detection, update scores (for cron).
 
     Exit codes: 0 done or nothing new; 1 failed; 2 configuration; 4 database unreachable;
-    5 rows rejected beyond [refresh] max_rejects; 75 another refresh is running.
+    5 rows rejected beyond \\[refresh] max_rejects; 75 another refresh is running.
     """
     from dataclasses import asdict
 

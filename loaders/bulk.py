@@ -6,8 +6,10 @@ with the uniqueness constraints and the time index kept up to date row by row). 
 2-core machine at 2.1M transfers (2.5M rows): Bolt took 136-184 s after a 82-97 s clear of the
 previous data, the import route 80 s in all (converting 14 s, stopping the server, importing
 28 s, restarting and building the constraints 32 s), and it needs no clear; 67.6-68.6 s since the
-sink writes whole columns with pyarrow. At 0.6M transfers the fixed cost of the restart makes it
-slower (49 s against 18-24 s by Bolt, 2026-11-25), hence ``[load] import_min_rows``.
+sink writes whole columns with pyarrow; 51-53.5 s since the server is killed rather than stopped
+before the import, starts faster and the ground truth is imported too (2026-12-03). At 0.6M
+transfers it takes 26 s against 20-21.5 s by Bolt on a warm server, and it leaves a server that
+has just started behind it (the first queries run cold), hence ``[load] import_min_rows``.
 
 How it stays the same load: the files are read, mapped and validated by exactly the code of
 :func:`loaders.load.load_path` (same rejects file, same counts); only the sink differs. Accounts,

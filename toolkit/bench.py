@@ -4,7 +4,9 @@ How a run goes
 --------------
 For every size: the data set is generated (or reused: cached by size and seed under
 ``<cache_dir>/datasets/bench-<transfers>-<seed>``), the database is cleared and the data loaded
-**once**, timed, by the toolkit's own loader. Then every method runs in a **fresh Python process**
+**once**, timed, by the toolkit's own loader in a process of its own (``python -m toolkit.bench
+load``: the loader's imports and peak are not charged to a method's process, and are reported as
+the load's ``py_peak_mb``). Then every method runs in a **fresh Python process**
 (``python -m toolkit.bench``), so each one's imports and peak memory are its own, through the
 paper's four phases:
 

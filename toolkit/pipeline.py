@@ -178,17 +178,17 @@ def detect_all(
             with timed("score"):
                 sc = combined_score(flags, sp, cluster_score=emb.abnormal.score, active=active, typology=typ)
     gc.freeze()
+    def write_run(kind: str, describe: dict[str, Any], result: Any) -> None:
+        """One detection run of ``kind`` holding ``result``'s findings as flags."""
+        with timed(f"write_{kind}"):
+            with detection_run(db, kind, describe) as run:
+                write_findings(db, run, net, result.findings)
+                run.counts = dict(result.counts)
+            run_ids[kind] = run.id
+
     with ph("result_storage"):
-        with timed("write_amounts"):
-            with detection_run(db, "amounts", amounts_describe(ap)) as run:
-                write_findings(db, run, net, ar.findings)
-                run.counts = dict(ar.counts)
-            run_ids["amounts"] = run.id
-        with timed("write_typologies"):
-            with detection_run(db, "typologies", _typology_describe(tp)) as run:
-                write_findings(db, run, net, tr.findings)
-                run.counts = dict(tr.counts)
-            run_ids["typologies"] = run.id
+        write_run("amounts", amounts_describe(ap), ar)
+        write_run("typologies", _typology_describe(tp), tr)
         with timed("write_embeddings"):
             run_ids["embeddings"] = write_embeddings(db, ep, emb)
         with timed("write_scores"):
